@@ -1,0 +1,33 @@
+//! The phone-number domain: value types that can only hold valid values and
+//! the `PhoneNumber` aggregate whose methods are the status state machine.
+//!
+//! Pure: no I/O, no async, no framework types. Everything that crosses a
+//! boundary into this crate is validated at construction (`parse`), so the
+//! rest of the system can trust any value it holds.
+
+mod actor;
+mod credentials;
+mod error;
+mod geo;
+mod ids;
+mod kinds;
+mod number;
+mod phone_number;
+mod role;
+mod version;
+
+pub use actor::Actor;
+pub use credentials::{Secret, VoipCredentials, VoipProvider};
+pub use error::{ParseError, TransitionError};
+pub use geo::{City, UsState};
+pub use ids::{AgentId, ApiKeyId, IdError, OrgId, PhoneNumberId, UserId, VoipConnectionId};
+pub use kinds::{ChangeKind, Source, Status, VerificationStatus};
+pub use number::{AreaCode, E164};
+pub use phone_number::{
+    AgentUpdate, NewPhoneNumber, PhoneNumber, PhoneNumberParts, Updated, Verification,
+};
+pub use role::Role;
+pub use version::{Version, VersionSnapshot};
+
+/// Timestamps everywhere in the domain: UTC, microsecond precision.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
