@@ -82,7 +82,9 @@ mod tests {
 
     #[test]
     fn cities() {
-        let Ok(city) = City::parse("  San Francisco ") else { panic!("valid city") };
+        let Ok(city) = City::parse("  San Francisco ") else {
+            panic!("valid city")
+        };
         assert!(city.matches("san francisco"));
         assert!(City::parse("").is_err());
         assert!(City::parse(&"x".repeat(65)).is_err());

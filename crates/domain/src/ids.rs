@@ -82,7 +82,16 @@ mod tests {
     #[test]
     fn ids_parse_digits_only() {
         assert_eq!("42".parse::<AgentId>().map(AgentId::get), Ok(42));
-        for bad in ["", "-1", "+1", " 1", "1.0", "abc", "0", "99999999999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            " 1",
+            "1.0",
+            "abc",
+            "0",
+            "99999999999999999999",
+        ] {
             assert!(bad.parse::<AgentId>().is_err(), "{bad:?} should not parse");
         }
     }

@@ -13,6 +13,7 @@ mod ids;
 mod kinds;
 mod number;
 mod phone_number;
+mod records;
 mod role;
 mod version;
 
@@ -25,6 +26,9 @@ pub use kinds::{ChangeKind, Source, Status, VerificationStatus};
 pub use number::{AreaCode, E164};
 pub use phone_number::{
     AgentUpdate, NewPhoneNumber, PhoneNumber, PhoneNumberParts, Updated, Verification,
+};
+pub use records::{
+    Agent, ApiKey, DisplayName, Email, Membership, Org, Principal, SipUri, User, VoipConnection,
 };
 pub use role::Role;
 pub use version::{Version, VersionSnapshot};

@@ -18,8 +18,7 @@ impl E164 {
     /// Validates and normalises a phone number.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let input = input.trim();
-        if input.is_empty() || input.len() > MAX_INPUT_LEN || input.chars().any(char::is_control)
-        {
+        if input.is_empty() || input.len() > MAX_INPUT_LEN || input.chars().any(char::is_control) {
             return Err(ParseError::new("is not a valid phone number"));
         }
         let parsed = phonenumber::parse(Some(phonenumber::country::Id::US), input)
@@ -93,7 +92,12 @@ mod tests {
 
     #[test]
     fn normalises_formatting_noise() {
-        for input in ["+1 (415) 555-0142", "415.555.0142", "(415) 555 0142", "+14155550142"] {
+        for input in [
+            "+1 (415) 555-0142",
+            "415.555.0142",
+            "(415) 555 0142",
+            "+14155550142",
+        ] {
             assert_eq!(
                 E164::parse(input).map(|n| n.to_string()),
                 Ok("+14155550142".to_owned()),
@@ -104,7 +108,14 @@ mod tests {
 
     #[test]
     fn rejects_invalid_numbers() {
-        for input in ["", "abc", "+1555", "+1 555 555 0100", "1\0", &"9".repeat(100)] {
+        for input in [
+            "",
+            "abc",
+            "+1555",
+            "+1 555 555 0100",
+            "1\0",
+            &"9".repeat(100),
+        ] {
             assert!(E164::parse(input).is_err(), "{input:?}");
         }
     }
@@ -120,7 +131,10 @@ mod tests {
     #[test]
     fn area_code_of_nanp_numbers() {
         let n = E164::parse("+14155550142").ok();
-        assert_eq!(n.and_then(|n| n.area_code()).map(|a| a.to_string()), Some("415".into()));
+        assert_eq!(
+            n.and_then(|n| n.area_code()).map(|a| a.to_string()),
+            Some("415".into())
+        );
         let uk = E164::parse("+442079460958").ok();
         assert_eq!(uk.and_then(|n| n.area_code()), None);
     }
@@ -135,7 +149,9 @@ mod tests {
 
     #[test]
     fn demo_pool_is_100_valid_numbers() {
-        let Ok(ac) = AreaCode::parse("415") else { panic!("415 is an area code") };
+        let Ok(ac) = AreaCode::parse("415") else {
+            panic!("415 is an area code")
+        };
         let pool: Vec<E164> = ac.demo_pool_numbers().collect();
         assert_eq!(pool.len(), 100);
         assert_eq!(pool[0].as_str(), "+14155550100");

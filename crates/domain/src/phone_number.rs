@@ -80,7 +80,13 @@ pub enum Verification {
 impl NewPhoneNumber {
     /// A number from ThunderPhone's pool, waiting for the provider.
     pub fn demo(org_id: OrgId, number: E164, now: Timestamp) -> Self {
-        Self { org_id, number, source: Source::Demo, voip_connection_id: None, created_at: now }
+        Self {
+            org_id,
+            number,
+            source: Source::Demo,
+            voip_connection_id: None,
+            created_at: now,
+        }
     }
 
     /// A customer's number imported through one of their VoIP connections.
@@ -239,7 +245,10 @@ impl PhoneNumber {
         if self.0.source == Source::Demo && self.0.status == Status::Provisioning {
             Ok(())
         } else {
-            Err(TransitionError::NotAllowedInStatus { change, status: self.0.status })
+            Err(TransitionError::NotAllowedInStatus {
+                change,
+                status: self.0.status,
+            })
         }
     }
 
@@ -259,7 +268,12 @@ impl PhoneNumber {
             Some(to) if to == self.0.status => to,
             Some(to @ Status::Released) if self.0.status == Status::Active => to,
             Some(to @ Status::Active) if self.0.status == Status::Released => to,
-            Some(to) => return Err(TransitionError::InvalidStatus { from: self.0.status, to }),
+            Some(to) => {
+                return Err(TransitionError::InvalidStatus {
+                    from: self.0.status,
+                    to,
+                });
+            }
         };
         let inbound = agents.inbound.unwrap_or(self.0.inbound_agent_id);
         let outbound = agents.outbound.unwrap_or(self.0.outbound_agent_id);
@@ -319,7 +333,9 @@ impl PhoneNumber {
     /// Checks that a verification may run, before spending time on it.
     pub fn check_verifiable(&self) -> Result<VoipConnectionId, TransitionError> {
         if self.0.source != Source::Voip {
-            return Err(TransitionError::NotVerifiable("demo numbers are not verified"));
+            return Err(TransitionError::NotVerifiable(
+                "demo numbers are not verified",
+            ));
         }
         let Some(connection) = self.0.voip_connection_id else {
             return Err(TransitionError::NotVerifiable(
@@ -377,7 +393,10 @@ impl PhoneNumber {
         apply(&mut parts);
         parts.version = parts.version.next();
         parts.updated_at = now.max(parts.updated_at);
-        Updated { number: PhoneNumber(parts), change }
+        Updated {
+            number: PhoneNumber(parts),
+            change,
+        }
     }
 }
 

@@ -4,7 +4,9 @@ use super::*;
 use crate::{ApiKeyId, UserId};
 
 fn t(secs: i64) -> Timestamp {
-    Utc.timestamp_opt(1_800_000_000 + secs, 0).single().unwrap_or_default()
+    Utc.timestamp_opt(1_800_000_000 + secs, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn org(n: i64) -> OrgId {
@@ -56,7 +58,9 @@ fn new_numbers_start_provisioning_at_version_1() {
 
 #[test]
 fn provider_activates_a_provisioning_demo_number() {
-    let Ok(up) = demo().activate(t(5)) else { panic!("activation is legal") };
+    let Ok(up) = demo().activate(t(5)) else {
+        panic!("activation is legal")
+    };
     assert_eq!(up.change, ChangeKind::Activated);
     assert_eq!(up.number.status(), Status::Active);
     assert_eq!(up.number.version().get(), 2);
@@ -65,7 +69,9 @@ fn provider_activates_a_provisioning_demo_number() {
 
 #[test]
 fn provider_failure_records_reason() {
-    let Ok(up) = demo().fail_provisioning("carrier said no", t(5)) else { panic!() };
+    let Ok(up) = demo().fail_provisioning("carrier said no", t(5)) else {
+        panic!()
+    };
     assert_eq!(up.change, ChangeKind::ProvisioningFailed);
     assert_eq!(up.number.status(), Status::Failed);
     assert_eq!(up.number.status_reason(), Some("carrier said no"));
@@ -75,7 +81,10 @@ fn provider_failure_records_reason() {
 fn provider_transitions_only_from_provisioning_demo() {
     for s in [Status::Active, Status::Failed, Status::Released] {
         assert!(with_status(demo(), s).activate(t(1)).is_err(), "{s}");
-        assert!(with_status(demo(), s).fail_provisioning("x", t(1)).is_err(), "{s}");
+        assert!(
+            with_status(demo(), s).fail_provisioning("x", t(1)).is_err(),
+            "{s}"
+        );
     }
     assert!(voip().activate(t(1)).is_err());
     assert!(voip().fail_provisioning("x", t(1)).is_err());
@@ -85,11 +94,15 @@ fn provider_transitions_only_from_provisioning_demo() {
 fn clients_may_toggle_active_and_released() {
     let active = with_status(demo(), Status::Active);
     let (a, s) = status_only(Status::Released);
-    let Ok(Some(up)) = active.update(a, s, t(1)) else { panic!() };
+    let Ok(Some(up)) = active.update(a, s, t(1)) else {
+        panic!()
+    };
     assert_eq!(up.number.status(), Status::Released);
     assert_eq!(up.change, ChangeKind::StatusChanged);
     let (a, s) = status_only(Status::Active);
-    let Ok(Some(back)) = up.number.update(a, s, t(2)) else { panic!() };
+    let Ok(Some(back)) = up.number.update(a, s, t(2)) else {
+        panic!()
+    };
     assert_eq!(back.number.status(), Status::Active);
     assert_eq!(back.number.version().get(), 3);
 }
@@ -110,7 +123,10 @@ fn every_other_client_transition_is_refused() {
             } else {
                 assert_eq!(
                     result,
-                    Err(TransitionError::InvalidStatus { from: *from, to: *to }),
+                    Err(TransitionError::InvalidStatus {
+                        from: *from,
+                        to: *to
+                    }),
                     "{from} -> {to}"
                 );
             }
@@ -123,30 +139,52 @@ fn asking_for_the_current_state_records_nothing() {
     let n = with_status(demo(), Status::Active);
     let (a, s) = status_only(Status::Active);
     assert_eq!(n.update(a, s, t(1)), Ok(None));
-    let same_agents = AgentUpdate { inbound: Some(None), outbound: None };
+    let same_agents = AgentUpdate {
+        inbound: Some(None),
+        outbound: None,
+    };
     assert_eq!(n.update(same_agents, None, t(1)), Ok(None));
 }
 
 #[test]
 fn assigning_agents_and_clearing_them() {
     let n = demo();
-    let set = AgentUpdate { inbound: Some(Some(agent(4))), outbound: Some(Some(agent(5))) };
-    let Ok(Some(up)) = n.update(set, None, t(1)) else { panic!() };
+    let set = AgentUpdate {
+        inbound: Some(Some(agent(4))),
+        outbound: Some(Some(agent(5))),
+    };
+    let Ok(Some(up)) = n.update(set, None, t(1)) else {
+        panic!()
+    };
     assert_eq!(up.change, ChangeKind::Assigned);
     assert_eq!(up.number.inbound_agent_id(), Some(agent(4)));
     assert_eq!(up.number.outbound_agent_id(), Some(agent(5)));
     assert!(up.number.uses_agent(agent(5)));
-    let clear_inbound = AgentUpdate { inbound: Some(None), outbound: None };
-    let Ok(Some(cleared)) = up.number.update(clear_inbound, None, t(2)) else { panic!() };
+    let clear_inbound = AgentUpdate {
+        inbound: Some(None),
+        outbound: None,
+    };
+    let Ok(Some(cleared)) = up.number.update(clear_inbound, None, t(2)) else {
+        panic!()
+    };
     assert_eq!(cleared.number.inbound_agent_id(), None);
-    assert_eq!(cleared.number.outbound_agent_id(), Some(agent(5)), "absent means unchanged");
+    assert_eq!(
+        cleared.number.outbound_agent_id(),
+        Some(agent(5)),
+        "absent means unchanged"
+    );
 }
 
 #[test]
 fn status_and_agents_together_are_one_status_change() {
     let n = with_status(demo(), Status::Active);
-    let set = AgentUpdate { inbound: Some(Some(agent(4))), outbound: None };
-    let Ok(Some(up)) = n.update(set, Some(Status::Released), t(1)) else { panic!() };
+    let set = AgentUpdate {
+        inbound: Some(Some(agent(4))),
+        outbound: None,
+    };
+    let Ok(Some(up)) = n.update(set, Some(Status::Released), t(1)) else {
+        panic!()
+    };
     assert_eq!(up.change, ChangeKind::StatusChanged);
     assert_eq!(up.number.version().get(), 2);
     assert_eq!(up.number.inbound_agent_id(), Some(agent(4)));
@@ -155,11 +193,16 @@ fn status_and_agents_together_are_one_status_change() {
 #[test]
 fn transfer_moves_active_or_released_and_clears_agents() {
     for status in [Status::Active, Status::Released] {
-        let set = AgentUpdate { inbound: Some(Some(agent(4))), outbound: Some(Some(agent(5))) };
+        let set = AgentUpdate {
+            inbound: Some(Some(agent(4))),
+            outbound: Some(Some(agent(5))),
+        };
         let Ok(Some(assigned)) = with_status(demo(), status).update(set, None, t(1)) else {
             panic!()
         };
-        let Ok(up) = assigned.number.transfer(org(2), None, t(2)) else { panic!() };
+        let Ok(up) = assigned.number.transfer(org(2), None, t(2)) else {
+            panic!()
+        };
         assert_eq!(up.change, ChangeKind::Transferred);
         assert_eq!(up.number.org_id(), org(2));
         assert_eq!(up.number.status(), status, "demo keeps its status");
@@ -177,47 +220,83 @@ fn transfer_refusals() {
         ));
     }
     let active = with_status(demo(), Status::Active);
-    assert_eq!(active.transfer(org(1), None, t(1)), Err(TransitionError::SameOrg));
+    assert_eq!(
+        active.transfer(org(1), None, t(1)),
+        Err(TransitionError::SameOrg)
+    );
     assert_eq!(
         active.transfer(org(2), Some(conn(9)), t(1)),
         Err(TransitionError::ConnectionNotApplicable)
     );
     let voip_active = with_status(voip(), Status::Active);
-    assert_eq!(voip_active.transfer(org(2), None, t(1)), Err(TransitionError::ConnectionRequired));
+    assert_eq!(
+        voip_active.transfer(org(2), None, t(1)),
+        Err(TransitionError::ConnectionRequired)
+    );
 }
 
 #[test]
 fn voip_transfer_needs_reverification() {
-    let Ok(verified) = voip().record_verification(Verification::Passed, t(1)) else { panic!() };
-    let Ok(up) = verified.number.transfer(org(2), Some(conn(9)), t(2)) else { panic!() };
+    let Ok(verified) = voip().record_verification(Verification::Passed, t(1)) else {
+        panic!()
+    };
+    let Ok(up) = verified.number.transfer(org(2), Some(conn(9)), t(2)) else {
+        panic!()
+    };
     assert_eq!(up.number.status(), Status::Provisioning);
-    assert_eq!(up.number.voip_verification_status(), VerificationStatus::Unverified);
+    assert_eq!(
+        up.number.voip_verification_status(),
+        VerificationStatus::Unverified
+    );
     assert_eq!(up.number.voip_connection_id(), Some(conn(9)));
 }
 
 #[test]
 fn verification_outcomes() {
-    let Ok(ok) = voip().record_verification(Verification::Passed, t(3)) else { panic!() };
+    let Ok(ok) = voip().record_verification(Verification::Passed, t(3)) else {
+        panic!()
+    };
     assert_eq!(ok.change, ChangeKind::Verified);
     assert_eq!(ok.number.status(), Status::Active);
-    assert_eq!(ok.number.voip_verification_status(), VerificationStatus::Verified);
+    assert_eq!(
+        ok.number.voip_verification_status(),
+        VerificationStatus::Verified
+    );
     assert_eq!(ok.number.voip_last_verified_at(), Some(t(3)));
-    let failed = ok
-        .number
-        .record_verification(Verification::Failed { reason: "trunk down".into() }, t(4));
+    let failed = ok.number.record_verification(
+        Verification::Failed {
+            reason: "trunk down".into(),
+        },
+        t(4),
+    );
     let Ok(failed) = failed else { panic!() };
     assert_eq!(failed.change, ChangeKind::VerificationFailed);
     assert_eq!(failed.number.status(), Status::Provisioning);
-    assert_eq!(failed.number.voip_verification_status(), VerificationStatus::Failed);
+    assert_eq!(
+        failed.number.voip_verification_status(),
+        VerificationStatus::Failed
+    );
     assert_eq!(failed.number.status_reason(), Some("trunk down"));
-    assert_eq!(failed.number.voip_last_verified_at(), Some(t(3)), "last success is kept");
+    assert_eq!(
+        failed.number.voip_last_verified_at(),
+        Some(t(3)),
+        "last success is kept"
+    );
 }
 
 #[test]
 fn verification_refusals() {
-    assert!(matches!(demo().check_verifiable(), Err(TransitionError::NotVerifiable(_))));
-    let Some(detached) = voip().detach_connection(t(1)) else { panic!() };
-    assert!(matches!(detached.number.check_verifiable(), Err(TransitionError::NotVerifiable(_))));
+    assert!(matches!(
+        demo().check_verifiable(),
+        Err(TransitionError::NotVerifiable(_))
+    ));
+    let Some(detached) = voip().detach_connection(t(1)) else {
+        panic!()
+    };
+    assert!(matches!(
+        detached.number.check_verifiable(),
+        Err(TransitionError::NotVerifiable(_))
+    ));
     assert!(matches!(
         with_status(voip(), Status::Released).record_verification(Verification::Passed, t(1)),
         Err(TransitionError::NotAllowedInStatus { .. })
@@ -230,8 +309,13 @@ fn snapshots_mirror_the_state_after_the_change() {
         user_id: UserId::new(4).unwrap_or_else(|_| unreachable!()),
         api_key_id: ApiKeyId::new(9).unwrap_or_else(|_| unreachable!()),
     };
-    let set = AgentUpdate { inbound: Some(Some(agent(12))), outbound: None };
-    let Ok(Some(up)) = demo().update(set, None, t(8)) else { panic!() };
+    let set = AgentUpdate {
+        inbound: Some(Some(agent(12))),
+        outbound: None,
+    };
+    let Ok(Some(up)) = demo().update(set, None, t(8)) else {
+        panic!()
+    };
     let snap = up.number.snapshot(up.change, Some(actor));
     assert_eq!(snap.version, up.number.version());
     assert_eq!(snap.inbound_agent_id, Some(agent(12)));

@@ -1,1 +1,31 @@
-//! placeholder
+//! Ports: the traits the application layer is written against, and the
+//! small types they exchange. Adapters (stores, carriers, verifiers)
+//! implement them; tests use the `mockall` mocks behind the `mock` feature.
+//!
+//! Every fallible method documents which error each failure must map to:
+//! the application relies on those contracts, and the shared contract suite
+//! in `thunderphone-store-contract` checks them for every store.
+
+mod clock;
+mod error;
+mod page;
+mod provider;
+mod repository;
+mod verifier;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{ProviderError, Reference, RepoError};
+pub use page::{ListCursor, Page, PageLimit, PageRequest};
+pub use provider::NumberProvider;
+pub use repository::{
+    AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
+    TenancyRepository, VoipConnectionRepository,
+};
+pub use verifier::{CheckOutcome, VoipVerifier};
+
+#[cfg(feature = "mock")]
+pub use {
+    clock::MockClock, provider::MockNumberProvider, repository::MockAgentRepository,
+    repository::MockNumberRepository, repository::MockTenancyRepository,
+    repository::MockVoipConnectionRepository, verifier::MockVoipVerifier,
+};

@@ -1,0 +1,301 @@
+//! Storage ports, split by what they hold. One store type usually
+//! implements all four; the application takes each as its own trait object.
+
+use async_trait::async_trait;
+use thunderphone_domain::{
+    Actor, Agent, AgentId, ApiKey, ApiKeyId, AreaCode, DisplayName, Email, Membership,
+    NewPhoneNumber, Org, OrgId, PhoneNumber, PhoneNumberId, Principal, Role, SipUri, Source,
+    Status, Timestamp, Updated, User, UserId, Version, VersionSnapshot, VoipConnection,
+    VoipConnectionId, VoipCredentials,
+};
+
+use crate::{ListCursor, Page, PageRequest, RepoError};
+
+/// Filters of `GET /v1/phone-numbers`; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct NumberFilter {
+    pub status: Option<Status>,
+    pub source: Option<Source>,
+    pub inbound_agent_id: Option<AgentId>,
+    pub outbound_agent_id: Option<AgentId>,
+    pub voip_connection_id: Option<VoipConnectionId>,
+    pub area_code: Option<AreaCode>,
+}
+
+impl NumberFilter {
+    /// True when `number` passes every filter that is set.
+    pub fn matches(&self, number: &PhoneNumber) -> bool {
+        self.status.is_none_or(|s| number.status() == s)
+            && self.source.is_none_or(|s| number.source() == s)
+            && self
+                .inbound_agent_id
+                .is_none_or(|a| number.inbound_agent_id() == Some(a))
+            && self
+                .outbound_agent_id
+                .is_none_or(|a| number.outbound_agent_id() == Some(a))
+            && self
+                .voip_connection_id
+                .is_none_or(|c| number.voip_connection_id() == Some(c))
+            && self
+                .area_code
+                .is_none_or(|a| number.number().area_code() == Some(a))
+    }
+}
+
+/// A state change to persist: the new state and its version snapshot are
+/// written in one transaction, only if the stored version still equals
+/// `expected`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberChange {
+    /// The version the change was computed from.
+    pub expected: Version,
+    /// The new state (version already incremented) and the change kind.
+    pub updated: Updated,
+    /// Who made it; `None` for the system.
+    pub actor: Option<Actor>,
+}
+
+/// A VoIP connection to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct NewVoipConnection {
+    pub org_id: OrgId,
+    pub name: DisplayName,
+    pub termination_uri: Option<SipUri>,
+    pub credentials: VoipCredentials,
+    pub created_at: Timestamp,
+}
+
+/// Phone numbers, their version history, and the demo pool.
+///
+/// Invariant every implementation keeps: at most one not-deleted phone
+/// number holds a given E.164 number, across all orgs and sources.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait NumberRepository: Send + Sync {
+    /// Atomically takes a free demo-pool number (API.md §5) in the first of
+    /// `area_codes` that has one, creates it in `org_id` as a `provisioning`
+    /// demo number, and records version 1 (`created`). Within an area code
+    /// the lowest free line is taken. Concurrent calls never get the same
+    /// number.
+    ///
+    /// Returns `Ok(None)` when none of the area codes has a free number.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] only.
+    async fn claim_pool_number(
+        &self,
+        org_id: OrgId,
+        area_codes: &[AreaCode],
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<Option<PhoneNumber>, RepoError>;
+
+    /// Creates all `numbers` and their version-1 snapshots, or none.
+    ///
+    /// # Errors
+    /// - [`RepoError::NumbersTaken`] listing every number already held.
+    /// - [`RepoError::InvalidReference`] when a VoIP connection does not
+    ///   exist in the number's org.
+    async fn insert_numbers(
+        &self,
+        numbers: Vec<NewPhoneNumber>,
+        actor: Option<Actor>,
+    ) -> Result<Vec<PhoneNumber>, RepoError>;
+
+    /// A not-deleted number of `org_id`, or `None`.
+    async fn find_number(
+        &self,
+        org_id: OrgId,
+        id: PhoneNumberId,
+    ) -> Result<Option<PhoneNumber>, RepoError>;
+
+    /// A not-deleted number of any org, for system work such as activation.
+    async fn find_number_unscoped(
+        &self,
+        id: PhoneNumberId,
+    ) -> Result<Option<PhoneNumber>, RepoError>;
+
+    /// One page of `org_id`'s not-deleted numbers matching `filter`, newest
+    /// first (`created_at` desc, then id desc).
+    async fn list_numbers(
+        &self,
+        org_id: OrgId,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<PhoneNumber, ListCursor>, RepoError>;
+
+    /// Writes a change and its snapshot atomically, if the number is still
+    /// at `change.expected` and not deleted. The referenced agents and VoIP
+    /// connection must exist in the number's (new) org.
+    ///
+    /// # Errors
+    /// - [`RepoError::NotFound`] when the number is gone (deleted).
+    /// - [`RepoError::VersionConflict`] when another change came first.
+    /// - [`RepoError::InvalidReference`] for a missing agent or connection.
+    async fn save_change(&self, change: NumberChange) -> Result<PhoneNumber, RepoError>;
+
+    /// Removes a number from its org (soft delete: history is kept and the
+    /// number is free again). Returns the number as it was.
+    ///
+    /// # Errors
+    /// - [`RepoError::NotFound`] when not in `org_id` or already deleted.
+    /// - [`RepoError::VersionConflict`] when `expected` is given and stale.
+    async fn delete_number(
+        &self,
+        org_id: OrgId,
+        id: PhoneNumberId,
+        expected: Option<Version>,
+    ) -> Result<PhoneNumber, RepoError>;
+
+    /// One page of a number's snapshots recorded while `org_id` held it,
+    /// newest first; the cursor is the last version seen.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when the number is not (or no longer) in `org_id`.
+    async fn list_versions(
+        &self,
+        org_id: OrgId,
+        id: PhoneNumberId,
+        page: PageRequest<Version>,
+    ) -> Result<Page<VersionSnapshot, Version>, RepoError>;
+
+    /// Demo numbers still `provisioning`: the activation jobs to resume
+    /// after a restart.
+    async fn pending_activations(&self) -> Result<Vec<PhoneNumber>, RepoError>;
+}
+
+/// Agents of an org.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AgentRepository: Send + Sync {
+    /// Creates an agent.
+    async fn create_agent(
+        &self,
+        org_id: OrgId,
+        name: DisplayName,
+        now: Timestamp,
+    ) -> Result<Agent, RepoError>;
+
+    /// An agent of `org_id`, or `None`.
+    async fn find_agent(&self, org_id: OrgId, id: AgentId) -> Result<Option<Agent>, RepoError>;
+
+    /// One page of agents, newest first.
+    async fn list_agents(
+        &self,
+        org_id: OrgId,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Agent, ListCursor>, RepoError>;
+
+    /// Renames an agent.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when not in `org_id`.
+    async fn rename_agent(
+        &self,
+        org_id: OrgId,
+        id: AgentId,
+        name: DisplayName,
+    ) -> Result<Agent, RepoError>;
+
+    /// Deletes an agent that no not-deleted number uses, atomically with
+    /// that check.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`]; [`RepoError::AgentInUse`].
+    async fn delete_agent(&self, org_id: OrgId, id: AgentId) -> Result<(), RepoError>;
+}
+
+/// VoIP connections and their (write-only) credentials.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait VoipConnectionRepository: Send + Sync {
+    /// Stores a connection with its credentials.
+    async fn create_connection(&self, new: NewVoipConnection) -> Result<VoipConnection, RepoError>;
+
+    /// A connection of `org_id`, or `None`.
+    async fn find_connection(
+        &self,
+        org_id: OrgId,
+        id: VoipConnectionId,
+    ) -> Result<Option<VoipConnection>, RepoError>;
+
+    /// A connection with its credentials, for the verifier only.
+    async fn find_connection_credentials(
+        &self,
+        org_id: OrgId,
+        id: VoipConnectionId,
+    ) -> Result<Option<(VoipConnection, VoipCredentials)>, RepoError>;
+
+    /// One page of connections, newest first.
+    async fn list_connections(
+        &self,
+        org_id: OrgId,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<VoipConnection, ListCursor>, RepoError>;
+
+    /// Deletes a connection and, in the same transaction, detaches its
+    /// numbers (`voip_connection_id = null`), recording a version for each.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when not in `org_id`.
+    async fn delete_connection(
+        &self,
+        org_id: OrgId,
+        id: VoipConnectionId,
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<(), RepoError>;
+}
+
+/// Orgs, users, memberships and API keys.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait TenancyRepository: Send + Sync {
+    /// Creates an org.
+    async fn create_org(&self, name: DisplayName, now: Timestamp) -> Result<Org, RepoError>;
+
+    /// Creates a user.
+    ///
+    /// # Errors
+    /// [`RepoError::Duplicate`]`("email")` when the address is registered.
+    async fn create_user(&self, email: Email, now: Timestamp) -> Result<User, RepoError>;
+
+    /// Creates or changes a user's role in an org.
+    ///
+    /// # Errors
+    /// [`RepoError::InvalidReference`] for a missing org or user.
+    async fn set_membership(
+        &self,
+        org_id: OrgId,
+        user_id: UserId,
+        role: Role,
+    ) -> Result<Membership, RepoError>;
+
+    /// A user's role in an org, if they are a member.
+    async fn find_role(&self, org_id: OrgId, user_id: UserId) -> Result<Option<Role>, RepoError>;
+
+    /// Stores a new API key by the hash of its secret.
+    ///
+    /// # Errors
+    /// [`RepoError::InvalidReference`]`(Membership)` when the user is not a
+    /// member of the org.
+    async fn create_api_key(
+        &self,
+        user_id: UserId,
+        org_id: OrgId,
+        key_hash: String,
+        now: Timestamp,
+    ) -> Result<ApiKey, RepoError>;
+
+    /// The caller behind a key hash, in one read: `None` when the key is
+    /// unknown or revoked, or its user is no longer a member of its org.
+    async fn authenticate(&self, key_hash: &str) -> Result<Option<Principal>, RepoError>;
+
+    /// Revokes a key; it stops working at once.
+    ///
+    /// # Errors
+    /// [`RepoError::NotFound`] when unknown or already revoked.
+    async fn revoke_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<(), RepoError>;
+}
