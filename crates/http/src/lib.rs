@@ -1,1 +1,146 @@
-//! placeholder
+//! The HTTP adapter: actix-web routes for the whole API of `API.md`, the
+//! problem+json error mapping, and the OpenAPI document generated from the
+//! handlers (utoipa).
+//!
+//! Mount it with [`configure`] and wrap the app in [`problem_json_errors`]
+//! so that even actix's own errors (unknown routes, unreadable paths) come
+//! out as problem+json.
+
+mod dto;
+mod extract;
+mod fallback;
+pub mod openapi;
+mod problem;
+mod routes;
+
+use actix_web::web::{self, ServiceConfig};
+use thunderphone_app::App;
+
+pub use extract::MAX_BODY_BYTES;
+pub use fallback::problem_json_errors;
+pub use problem::{PROBLEM_JSON, Problem, ProblemField};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct HttpState {
+    /// The application.
+    pub app: App,
+    /// Bearer token of the operator API; `None` disables `/admin/v1`.
+    pub admin_token: Option<String>,
+}
+
+/// Registers every route on an actix app or scope.
+pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
+    use routes::{
+        agents, connections, method_not_allowed as not_allowed, numbers, operator, probes,
+    };
+    use web::{delete, get, patch, post, put, resource};
+    move |cfg: &mut ServiceConfig| {
+        cfg.app_data(web::Data::new(state))
+            .service(
+                resource("/healthz")
+                    .route(get().to(probes::healthz))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/readyz")
+                    .route(get().to(probes::readyz))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/openapi.json")
+                    .route(get().to(probes::openapi))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/me")
+                    .route(get().to(probes::me))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/phone-numbers")
+                    .route(get().to(numbers::list))
+                    .route(post().to(numbers::provision))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/phone-numbers/{phone_number_id}")
+                    .route(get().to(numbers::get))
+                    .route(put().to(numbers::put))
+                    .route(patch().to(numbers::patch))
+                    .route(delete().to(numbers::delete))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/phone-numbers/{phone_number_id}/transfer")
+                    .route(post().to(numbers::transfer))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/phone-numbers/{phone_number_id}/versions")
+                    .route(get().to(numbers::versions))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/phone-numbers/{phone_number_id}/verify-voip")
+                    .route(post().to(numbers::verify))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/agents")
+                    .route(get().to(agents::list))
+                    .route(post().to(agents::create))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/agents/{agent_id}")
+                    .route(get().to(agents::get))
+                    .route(patch().to(agents::rename))
+                    .route(delete().to(agents::delete))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/voip-connections")
+                    .route(get().to(connections::list))
+                    .route(post().to(connections::create))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/voip-connections/{voip_connection_id}")
+                    .route(get().to(connections::get))
+                    .route(delete().to(connections::delete))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/v1/voip-connections/{voip_connection_id}/import")
+                    .route(post().to(connections::import))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/admin/v1/orgs")
+                    .route(post().to(operator::create_org))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/admin/v1/users")
+                    .route(post().to(operator::create_user))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/admin/v1/orgs/{org_id}/members/{user_id}")
+                    .route(put().to(operator::set_membership))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/admin/v1/api-keys")
+                    .route(post().to(operator::create_api_key))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/admin/v1/api-keys/{api_key_id}")
+                    .route(delete().to(operator::revoke_api_key))
+                    .default_service(web::to(not_allowed)),
+            )
+            .default_service(web::to(routes::no_route));
+    }
+}

@@ -8,6 +8,7 @@
 
 mod clock;
 mod error;
+mod health;
 mod page;
 mod provider;
 mod repository;
@@ -15,6 +16,7 @@ mod verifier;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
+pub use health::StoreHealth;
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::NumberProvider;
 pub use repository::{
@@ -25,7 +27,8 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 
 #[cfg(feature = "mock")]
 pub use {
-    clock::MockClock, provider::MockNumberProvider, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockTenancyRepository,
-    repository::MockVoipConnectionRepository, verifier::MockVoipVerifier,
+    clock::MockClock, health::MockStoreHealth, provider::MockNumberProvider,
+    repository::MockAgentRepository, repository::MockNumberRepository,
+    repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
+    verifier::MockVoipVerifier,
 };

@@ -1,0 +1,209 @@
+//! VoIP connections and importing numbers through them (API.md §12).
+
+use std::collections::HashSet;
+
+use thunderphone_domain::{
+    DisplayName, E164, NewPhoneNumber, PhoneNumber, Principal, Role, SipUri, VoipConnection,
+    VoipConnectionId, VoipCredentials, VoipProvider,
+};
+use thunderphone_ports::{ListCursor, NewVoipConnection, Page, PageRequest};
+
+use crate::agents::not_found_as;
+use crate::{App, AppError, FieldError};
+
+const CONNECTION: &str = "VoIP connection";
+
+/// Most numbers one import may carry.
+pub const MAX_IMPORT: usize = 100;
+
+/// A connection to create; credentials already parsed for their provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConnectionRequest {
+    /// Display name.
+    pub name: DisplayName,
+    /// Where a SIP trunk answers (required for `sip`).
+    pub termination_uri: Option<SipUri>,
+    /// Write-only credentials.
+    pub credentials: VoipCredentials,
+}
+
+/// Raw numbers to import, as the client sent them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRequest {
+    /// 1–100 numbers in any common format.
+    pub numbers: Vec<String>,
+}
+
+fn require_admin(caller: &Principal, what: &str) -> Result<(), AppError> {
+    if caller.role.at_least(Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "{what} needs the admin or owner role"
+        )))
+    }
+}
+
+impl App {
+    /// Creates a connection (admin+).
+    ///
+    /// # Errors
+    /// `Forbidden`; `Validation` when a SIP connection has no `termination_uri`.
+    pub async fn create_connection(
+        &self,
+        caller: &Principal,
+        request: NewConnectionRequest,
+    ) -> Result<VoipConnection, AppError> {
+        require_admin(caller, "creating a VoIP connection")?;
+        if request.credentials.provider() == VoipProvider::Sip && request.termination_uri.is_none()
+        {
+            return Err(AppError::invalid(
+                "termination_uri",
+                "is required for sip connections",
+            ));
+        }
+        let new = NewVoipConnection {
+            org_id: caller.org_id,
+            name: request.name,
+            termination_uri: request.termination_uri,
+            credentials: request.credentials,
+            created_at: self.ports.clock.now(),
+        };
+        Ok(self.ports.connections.create_connection(new).await?)
+    }
+
+    /// A connection of the caller's org (without credentials).
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub async fn get_connection(
+        &self,
+        caller: &Principal,
+        id: VoipConnectionId,
+    ) -> Result<VoipConnection, AppError> {
+        self.ports
+            .connections
+            .find_connection(caller.org_id, id)
+            .await?
+            .ok_or(AppError::NotFound(CONNECTION))
+    }
+
+    /// One page of the caller's connections.
+    ///
+    /// # Errors
+    /// Store errors only.
+    pub async fn list_connections(
+        &self,
+        caller: &Principal,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<VoipConnection, ListCursor>, AppError> {
+        Ok(self
+            .ports
+            .connections
+            .list_connections(caller.org_id, page)
+            .await?)
+    }
+
+    /// Deletes a connection (admin+), detaching its numbers.
+    ///
+    /// # Errors
+    /// `Forbidden`; `NotFound`.
+    pub async fn delete_connection(
+        &self,
+        caller: &Principal,
+        id: VoipConnectionId,
+    ) -> Result<(), AppError> {
+        require_admin(caller, "deleting a VoIP connection")?;
+        let now = self.ports.clock.now();
+        not_found_as(
+            self.ports
+                .connections
+                .delete_connection(caller.org_id, id, now, Some(caller.actor()))
+                .await,
+            CONNECTION,
+        )
+    }
+
+    /// Imports 1–100 of the customer's numbers through a connection, all or
+    /// nothing: each as `voip`, `provisioning`, `unverified`.
+    ///
+    /// # Errors
+    /// `NotFound` for the connection; `Validation` listing every invalid or
+    /// repeated number; `NumberTaken` listing every number already held.
+    pub async fn import_numbers(
+        &self,
+        caller: &Principal,
+        connection_id: VoipConnectionId,
+        request: ImportRequest,
+    ) -> Result<Vec<PhoneNumber>, AppError> {
+        let connection = self.get_connection(caller, connection_id).await?;
+        let numbers = parse_import(&request.numbers)?;
+        let now = self.ports.clock.now();
+        let drafts = numbers
+            .into_iter()
+            .map(|n| NewPhoneNumber::voip(caller.org_id, n, connection.id, now))
+            .collect();
+        Ok(self
+            .ports
+            .numbers
+            .insert_numbers(drafts, Some(caller.actor()))
+            .await?)
+    }
+}
+
+fn parse_import(raw: &[String]) -> Result<Vec<E164>, AppError> {
+    if raw.is_empty() || raw.len() > MAX_IMPORT {
+        return Err(AppError::invalid(
+            "numbers",
+            format!("must hold 1-{MAX_IMPORT} numbers"),
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    let mut numbers = Vec::with_capacity(raw.len());
+    for (i, input) in raw.iter().enumerate() {
+        match E164::parse(input) {
+            Ok(n) if !seen.insert(n.clone()) => {
+                errors.push(FieldError::new(
+                    format!("numbers[{i}]"),
+                    format!("{n} appears more than once"),
+                ));
+            }
+            Ok(n) => numbers.push(n),
+            Err(e) => errors.push(FieldError::new(format!("numbers[{i}]"), e.to_string())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(numbers)
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_lists_every_bad_number() {
+        let raw = vec![
+            "+14155550100".into(),
+            "nope".into(),
+            "(415) 555-0100".into(),
+            "+1".into(),
+        ];
+        let Err(AppError::Validation(errors)) = parse_import(&raw) else {
+            panic!("must fail")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["numbers[1]", "numbers[2]", "numbers[3]"]);
+    }
+
+    #[test]
+    fn import_bounds() {
+        assert!(parse_import(&[]).is_err());
+        let many: Vec<String> = (0..101).map(|i| format!("+1415555{:04}", i)).collect();
+        assert!(parse_import(&many).is_err());
+        assert_eq!(parse_import(&many[..100]).map(|v| v.len()), Ok(100));
+    }
+}

@@ -1,0 +1,153 @@
+//! Error policy: every use case returns [`AppError`], whose variants are the
+//! error codes of API.md §10. Repository and provider errors are translated
+//! here, once; `Unexpected` carries a cause for the log and is never shown
+//! to clients.
+
+use thunderphone_domain::{E164, TransitionError, Version};
+use thunderphone_ports::{ProviderError, Reference, RepoError};
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, e.g. `area_code` or `numbers[2]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a use case refused or failed. Each variant is one code of API.md §10.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// 401 `unauthorized`.
+    #[error("missing, malformed, unknown or revoked API key")]
+    Unauthorized,
+    /// 403 `forbidden`.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404 `not_found`.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 422 `validation_failed`.
+    #[error("{}", summary(.0))]
+    Validation(Vec<FieldError>),
+    /// 422 `invalid_agent`.
+    #[error("{}", summary(.0))]
+    InvalidAgent(Vec<FieldError>),
+    /// 409 `invalid_status_transition`.
+    #[error("{0}")]
+    InvalidStatusTransition(String),
+    /// 409 `no_numbers_available`.
+    #[error("no free number matches the requested area code, city or state")]
+    NoNumbersAvailable,
+    /// 409 `number_taken`.
+    #[error("already held: {}", list(.0))]
+    NumberTaken(Vec<E164>),
+    /// 409 `not_verifiable`.
+    #[error("{0}")]
+    NotVerifiable(String),
+    /// 409 `agent_in_use`.
+    #[error("the agent is assigned to a phone number; unassign it first")]
+    AgentInUse,
+    /// 412 `precondition_failed`.
+    #[error("If-Match does not match the current version {current}")]
+    PreconditionFailed {
+        /// The current version, so the client can refetch.
+        current: Version,
+    },
+    /// 503 `unavailable`: nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected store state. Logged, never shown.
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{} {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn list(numbers: &[E164]) -> String {
+    numbers
+        .iter()
+        .map(E164::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl AppError {
+    /// A single-field validation error.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<RepoError> for AppError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::NotFound => AppError::NotFound("resource"),
+            RepoError::VersionConflict { current } => AppError::PreconditionFailed { current },
+            RepoError::NumbersTaken(numbers) => AppError::NumberTaken(numbers),
+            RepoError::InvalidReference(reference) => reference_error(reference),
+            RepoError::AgentInUse => AppError::AgentInUse,
+            RepoError::Duplicate(what) => AppError::invalid(what, "is already registered"),
+            RepoError::Unavailable(cause) => {
+                AppError::Unavailable(format!("the database cannot be reached: {cause}"))
+            }
+            RepoError::Unexpected(cause) => AppError::Unexpected(cause),
+        }
+    }
+}
+
+fn reference_error(reference: Reference) -> AppError {
+    let missing = "does not exist in this org";
+    match reference {
+        Reference::InboundAgent(_) => {
+            AppError::InvalidAgent(vec![FieldError::new("inbound_agent_id", missing)])
+        }
+        Reference::OutboundAgent(_) => {
+            AppError::InvalidAgent(vec![FieldError::new("outbound_agent_id", missing)])
+        }
+        Reference::VoipConnection(_) => AppError::invalid("voip_connection_id", missing),
+        Reference::Org(_) => AppError::invalid("org_id", "does not exist"),
+        Reference::User(_) => AppError::invalid("user_id", "does not exist"),
+        Reference::Membership => AppError::invalid(
+            "user_id",
+            "is not a member of the org; add a membership first",
+        ),
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        match &error {
+            TransitionError::InvalidStatus { .. } | TransitionError::NotAllowedInStatus { .. } => {
+                AppError::InvalidStatusTransition(error.to_string())
+            }
+            TransitionError::NotVerifiable(why) => AppError::NotVerifiable((*why).to_owned()),
+            TransitionError::SameOrg => AppError::invalid("target_org_id", error.to_string()),
+            TransitionError::ConnectionRequired | TransitionError::ConnectionNotApplicable => {
+                AppError::invalid("target_voip_connection_id", error.to_string())
+            }
+        }
+    }
+}
+
+impl From<ProviderError> for AppError {
+    fn from(error: ProviderError) -> Self {
+        AppError::Unavailable(error.to_string())
+    }
+}

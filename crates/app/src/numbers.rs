@@ -1,0 +1,214 @@
+//! Reading and changing numbers: get, list, PUT/PATCH, DELETE, versions.
+
+use thunderphone_domain::{
+    AgentUpdate, PhoneNumber, PhoneNumberId, Principal, Status, Version, VersionSnapshot,
+};
+use thunderphone_ports::{ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError};
+
+use crate::{App, AppError, IfMatch};
+
+/// How often a read-modify-write is retried when another writer got in
+/// first and the client did not ask for a specific version.
+pub(crate) const MAX_WRITE_RETRIES: usize = 5;
+
+/// PUT replaces both agent fields; PATCH changes only the fields sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberUpdateMode {
+    /// `PUT`.
+    Replace,
+    /// `PATCH`.
+    Merge,
+}
+
+/// A PUT/PATCH body, already validated for shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberUpdate {
+    /// Agent fields: `None` = absent (unchanged), `Some(None)` = clear.
+    pub agents: AgentUpdate,
+    /// Requested status.
+    pub status: Option<Status>,
+}
+
+const NUMBER: &str = "phone number";
+
+impl App {
+    /// `GET /v1/phone-numbers/{id}`: a number of the caller's org.
+    ///
+    /// # Errors
+    /// `NotFound` for unknown, deleted and other orgs' numbers alike.
+    pub async fn get_number(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+    ) -> Result<PhoneNumber, AppError> {
+        self.ports
+            .numbers
+            .find_number(caller.org_id, id)
+            .await?
+            .ok_or(AppError::NotFound(NUMBER))
+    }
+
+    /// `GET /v1/phone-numbers`: one page, newest first.
+    ///
+    /// # Errors
+    /// Store errors only.
+    pub async fn list_numbers(
+        &self,
+        caller: &Principal,
+        filter: NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<PhoneNumber, ListCursor>, AppError> {
+        Ok(self
+            .ports
+            .numbers
+            .list_numbers(caller.org_id, &filter, page)
+            .await?)
+    }
+
+    /// `PUT`/`PATCH /v1/phone-numbers/{id}`. A request that changes nothing
+    /// records no version and returns the number as it is.
+    ///
+    /// # Errors
+    /// `NotFound`; `PreconditionFailed` for a stale `If-Match`;
+    /// `InvalidStatusTransition`; `InvalidAgent` for an agent that is not in
+    /// the caller's org.
+    pub async fn update_number(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+        update: NumberUpdate,
+        if_match: Option<IfMatch>,
+    ) -> Result<PhoneNumber, AppError> {
+        self.check_agents(caller, &update.agents).await?;
+        self.modify(caller, id, if_match.as_ref(), |number, now| {
+            Ok(number.update(update.agents, update.status, now)?)
+        })
+        .await
+    }
+
+    /// The agents must exist in the caller's org (checked again atomically by
+    /// the store when the change is written).
+    async fn check_agents(&self, caller: &Principal, agents: &AgentUpdate) -> Result<(), AppError> {
+        let mut errors = Vec::new();
+        for (field, agent) in [
+            ("inbound_agent_id", agents.inbound),
+            ("outbound_agent_id", agents.outbound),
+        ] {
+            if let Some(Some(agent)) = agent {
+                if self
+                    .ports
+                    .agents
+                    .find_agent(caller.org_id, agent)
+                    .await?
+                    .is_none()
+                {
+                    errors.push(crate::FieldError::new(
+                        field,
+                        format!("agent {agent} does not exist in this org"),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::InvalidAgent(errors))
+        }
+    }
+
+    /// Read, apply a domain transition, write conditionally; on a lost race
+    /// re-read and retry unless the client pinned a version with `If-Match`.
+    pub(crate) async fn modify(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+        if_match: Option<&IfMatch>,
+        transition: impl Fn(
+            &PhoneNumber,
+            thunderphone_domain::Timestamp,
+        ) -> Result<Option<thunderphone_domain::Updated>, AppError>,
+    ) -> Result<PhoneNumber, AppError> {
+        for _ in 0..MAX_WRITE_RETRIES {
+            let number = self.get_number(caller, id).await?;
+            IfMatch::check(if_match, number.version())?;
+            let Some(updated) = transition(&number, self.ports.clock.now())? else {
+                return Ok(number);
+            };
+            let change = NumberChange {
+                expected: number.version(),
+                updated,
+                actor: Some(caller.actor()),
+            };
+            match self.ports.numbers.save_change(change).await {
+                Ok(saved) => return Ok(saved),
+                Err(RepoError::VersionConflict { current }) => {
+                    if if_match.is_some_and(|m| *m != IfMatch::Any) {
+                        return Err(AppError::PreconditionFailed { current });
+                    }
+                }
+                Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(AppError::Unavailable(format!(
+            "phone number {id} is changing too often; retry the request"
+        )))
+    }
+
+    /// `DELETE /v1/phone-numbers/{id}`: the number leaves the org (history
+    /// is kept); a demo number goes back to the pool and the provider is
+    /// told, a VoIP number is detached and stays with the customer.
+    ///
+    /// # Errors
+    /// `NotFound` (also for a second DELETE); `PreconditionFailed`.
+    pub async fn delete_number(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+        if_match: Option<IfMatch>,
+    ) -> Result<(), AppError> {
+        let number = self.get_number(caller, id).await?;
+        IfMatch::check(if_match.as_ref(), number.version())?;
+        let expected = if_match.is_some().then_some(number.version());
+        let deleted = match self
+            .ports
+            .numbers
+            .delete_number(caller.org_id, id, expected)
+            .await
+        {
+            Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
+            other => other?,
+        };
+        if deleted.source() == thunderphone_domain::Source::Demo {
+            let provider = self.ports.provider.clone();
+            tokio::spawn(async move {
+                if let Err(error) = provider.release(deleted.number()).await {
+                    tracing::warn!(number_id = %deleted.id(), %error, "provider release failed");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// `GET /v1/phone-numbers/{id}/versions`: the snapshots recorded while
+    /// the caller's org held the number, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` when the number is not in the caller's org.
+    pub async fn list_versions(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+        page: PageRequest<Version>,
+    ) -> Result<Page<VersionSnapshot, Version>, AppError> {
+        match self
+            .ports
+            .numbers
+            .list_versions(caller.org_id, id, page)
+            .await
+        {
+            Err(RepoError::NotFound) => Err(AppError::NotFound(NUMBER)),
+            other => Ok(other?),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! `POST /v1/phone-numbers`: choose and reserve a pool number, then hand it
+//! to the activation job.
+
+use thunderphone_domain::{AreaCode, City, PhoneNumber, Principal, UsState};
+
+use crate::{App, AppError};
+
+/// The caller's preferences; all optional (API.md §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvisionRequest {
+    /// Preferred area code.
+    pub area_code: Option<AreaCode>,
+    /// Preferred city.
+    pub city: Option<City>,
+    /// Preferred state.
+    pub state: Option<UsState>,
+}
+
+/// Which preference the reserved number satisfied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedOn {
+    /// The requested area code.
+    AreaCode,
+    /// An area code serving the requested city.
+    City,
+    /// The requested state, or the state of the requested area code.
+    State,
+    /// No preference was given.
+    Any,
+}
+
+impl MatchedOn {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedOn::AreaCode => "area_code",
+            MatchedOn::City => "city",
+            MatchedOn::State => "state",
+            MatchedOn::Any => "any",
+        }
+    }
+}
+
+/// A reserved number, still `provisioning`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioned {
+    /// The new number.
+    pub number: PhoneNumber,
+    /// The preference it satisfied.
+    pub matched_on: MatchedOn,
+}
+
+/// One step of the fallback chain: where to look and what it satisfies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tier {
+    pub matched_on: MatchedOn,
+    pub area_codes: Vec<AreaCode>,
+}
+
+fn codes<'a>(rows: impl Iterator<Item = &'a thunderphone_nanp::AreaCodeRow>) -> Vec<AreaCode> {
+    rows.filter_map(|row| AreaCode::parse(row.code).ok())
+        .collect()
+}
+
+/// The fallback chain of API.md §5: area code, then a city's area codes
+/// (restricted to `state` when one is given: Springfield, IL is not
+/// Springfield, MA), then the state (or the area code's state), else
+/// nothing; with no preference at all, every area code.
+pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
+    let mut tiers = Vec::new();
+    if request.area_code.is_none() && request.city.is_none() && request.state.is_none() {
+        tiers.push(Tier {
+            matched_on: MatchedOn::Any,
+            area_codes: codes(thunderphone_nanp::all().iter()),
+        });
+        return tiers;
+    }
+    if let Some(area_code) = request.area_code {
+        if thunderphone_nanp::lookup(area_code.as_str()).is_some() {
+            tiers.push(Tier {
+                matched_on: MatchedOn::AreaCode,
+                area_codes: vec![area_code],
+            });
+        }
+    }
+    if let Some(city) = &request.city {
+        let rows = thunderphone_nanp::serving_city(city.as_str())
+            .filter(|row| request.state.is_none_or(|s| row.state == s.as_str()));
+        tiers.push(Tier {
+            matched_on: MatchedOn::City,
+            area_codes: codes(rows),
+        });
+    }
+    let state = request.state.map(|s| s.as_str()).or_else(|| {
+        request
+            .area_code
+            .and_then(|ac| thunderphone_nanp::lookup(ac.as_str()))
+            .map(|row| row.state)
+    });
+    if let Some(state) = state {
+        tiers.push(Tier {
+            matched_on: MatchedOn::State,
+            area_codes: codes(thunderphone_nanp::in_state(state)),
+        });
+    }
+    tiers.retain(|t| !t.area_codes.is_empty());
+    tiers
+}
+
+impl App {
+    /// Reserves a pool number synchronously (so the response carries it)
+    /// and starts its activation in the background.
+    ///
+    /// # Errors
+    /// `NoNumbersAvailable` when no tier has a free number; `Unavailable`
+    /// when the store cannot be reached.
+    pub async fn provision(
+        &self,
+        caller: &Principal,
+        request: ProvisionRequest,
+    ) -> Result<Provisioned, AppError> {
+        for tier in plan(&request) {
+            let now = self.ports.clock.now();
+            let claimed = self
+                .ports
+                .numbers
+                .claim_pool_number(caller.org_id, &tier.area_codes, now, Some(caller.actor()))
+                .await?;
+            if let Some(number) = claimed {
+                tracing::info!(number_id = %number.id(), matched_on = tier.matched_on.as_str(), "number reserved");
+                self.spawn_activation(number.id());
+                return Ok(Provisioned {
+                    number,
+                    matched_on: tier.matched_on,
+                });
+            }
+        }
+        Err(AppError::NoNumbersAvailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(area_code: Option<&str>, city: Option<&str>, state: Option<&str>) -> ProvisionRequest {
+        ProvisionRequest {
+            area_code: area_code.and_then(|a| AreaCode::parse(a).ok()),
+            city: city.and_then(|c| City::parse(c).ok()),
+            state: state.and_then(|s| UsState::parse(s).ok()),
+        }
+    }
+
+    fn kinds(tiers: &[Tier]) -> Vec<MatchedOn> {
+        tiers.iter().map(|t| t.matched_on).collect()
+    }
+
+    #[test]
+    fn no_preference_means_any() {
+        let tiers = plan(&req(None, None, None));
+        assert_eq!(kinds(&tiers), vec![MatchedOn::Any]);
+        assert!(tiers[0].area_codes.len() > 250);
+    }
+
+    #[test]
+    fn area_code_falls_back_to_its_state() {
+        let tiers = plan(&req(Some("415"), None, None));
+        assert_eq!(kinds(&tiers), vec![MatchedOn::AreaCode, MatchedOn::State]);
+        assert!(
+            tiers[1].area_codes.iter().any(|a| a.as_str() == "213"),
+            "CA codes"
+        );
+    }
+
+    #[test]
+    fn full_chain() {
+        let tiers = plan(&req(Some("415"), Some("Austin"), Some("tx")));
+        assert_eq!(
+            kinds(&tiers),
+            vec![MatchedOn::AreaCode, MatchedOn::City, MatchedOn::State]
+        );
+        assert!(tiers[1].area_codes.iter().any(|a| a.as_str() == "512"));
+        assert!(
+            tiers[2]
+                .area_codes
+                .iter()
+                .all(|a| thunderphone_nanp::lookup(a.as_str()).is_some_and(|r| r.state == "TX"))
+        );
+    }
+
+    #[test]
+    fn city_is_restricted_to_the_given_state() {
+        let tiers = plan(&req(None, Some("springfield"), Some("IL")));
+        let city = &tiers[0];
+        assert_eq!(city.matched_on, MatchedOn::City);
+        assert!(
+            city.area_codes
+                .iter()
+                .all(|a| thunderphone_nanp::lookup(a.as_str()).is_some_and(|r| r.state == "IL"))
+        );
+    }
+
+    #[test]
+    fn unknown_preferences_give_no_tiers() {
+        assert!(plan(&req(Some("555"), None, None)).is_empty());
+        assert!(plan(&req(None, Some("Atlantis"), None)).is_empty());
+    }
+}

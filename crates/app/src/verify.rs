@@ -1,0 +1,99 @@
+//! `POST /v1/phone-numbers/{id}/verify-voip`.
+
+use thunderphone_domain::{PhoneNumber, PhoneNumberId, Principal, Timestamp, Verification};
+use thunderphone_ports::CheckOutcome;
+
+use crate::{App, AppError};
+
+/// What one verification run found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationReport {
+    /// True when every check passed.
+    pub passed: bool,
+    /// When the run finished.
+    pub checked_at: Timestamp,
+    /// Each named check.
+    pub checks: Vec<CheckOutcome>,
+}
+
+/// The number after verification and the report of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The number with its new verification state.
+    pub number: PhoneNumber,
+    /// The run.
+    pub verification: VerificationReport,
+}
+
+impl App {
+    /// Runs the VoIP checks, bounded in time, and records the outcome.
+    ///
+    /// # Errors
+    /// `NotFound`; `NotVerifiable` for demo numbers and numbers without a
+    /// connection; `InvalidStatusTransition` for `released` numbers.
+    pub async fn verify_number(
+        &self,
+        caller: &Principal,
+        id: PhoneNumberId,
+    ) -> Result<Verified, AppError> {
+        let number = self.get_number(caller, id).await?;
+        let connection_id = number.check_verifiable()?;
+        let Some((connection, credentials)) = self
+            .ports
+            .connections
+            .find_connection_credentials(caller.org_id, connection_id)
+            .await?
+        else {
+            return Err(AppError::NotVerifiable(
+                "the number's VoIP connection no longer exists".into(),
+            ));
+        };
+        let timeout = self.settings.verification_timeout;
+        let run = self
+            .ports
+            .verifier
+            .verify(&connection, &credentials, number.number());
+        let checks = match tokio::time::timeout(timeout, run).await {
+            Ok(checks) if !checks.is_empty() => checks,
+            Ok(_) => vec![CheckOutcome::failed(
+                "verification",
+                "the verifier ran no checks",
+            )],
+            Err(_) => vec![CheckOutcome::failed(
+                "verification",
+                format!(
+                    "the verification did not finish within {} s; check that the trunk or account answers",
+                    timeout.as_secs_f32()
+                ),
+            )],
+        };
+        let passed = checks.iter().all(|c| c.passed);
+        let outcome = if passed {
+            Verification::Passed
+        } else {
+            let reason = checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Verification::Failed {
+                reason: format!("VoIP verification failed: {reason}"),
+            }
+        };
+        let number = self
+            .modify(caller, id, None, |number, now| {
+                Ok(Some(number.record_verification(outcome.clone(), now)?))
+            })
+            .await?;
+        let checked_at = number.updated_at();
+        Ok(Verified {
+            number,
+            verification: VerificationReport {
+                passed,
+                checked_at,
+                checks,
+            },
+        })
+    }
+}

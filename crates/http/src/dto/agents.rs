@@ -1,0 +1,62 @@
+//! Agent requests and responses (API.md §12).
+
+use serde::{Deserialize, Serialize};
+use thunderphone_domain::{Agent, DisplayName};
+use utoipa::ToSchema;
+
+use super::timestamp;
+use crate::Problem;
+
+/// An agent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentDto {
+    /// Id.
+    #[schema(example = 12)]
+    pub id: i64,
+    /// Org.
+    pub org_id: i64,
+    /// Name.
+    #[schema(example = "Front desk")]
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+impl From<&Agent> for AgentDto {
+    fn from(a: &Agent) -> Self {
+        Self {
+            id: a.id.get(),
+            org_id: a.org_id.get(),
+            name: a.name.to_string(),
+            created_at: timestamp(a.created_at),
+        }
+    }
+}
+
+/// `POST /v1/agents` and `PATCH /v1/agents/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentBody {
+    /// 1–100 characters.
+    #[schema(example = "Front desk")]
+    pub name: Option<String>,
+}
+
+impl AgentBody {
+    /// The validated name.
+    pub fn name(self) -> Result<DisplayName, Problem> {
+        let raw = self
+            .name
+            .ok_or_else(|| Problem::invalid("name", "is required"))?;
+        DisplayName::parse(&raw).map_err(|e| Problem::invalid("name", e.to_string()))
+    }
+}
+
+/// A page of agents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentList {
+    /// Newest first.
+    pub data: Vec<AgentDto>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,281 @@
+//! VoIP connection requests and responses (API.md §12). Credentials are
+//! write-only: they are parsed from requests and never serialised.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thunderphone_app::{FieldError, NewConnectionRequest};
+use thunderphone_domain::{
+    DisplayName, Secret, SipUri, VoipConnection, VoipCredentials, VoipProvider,
+};
+use utoipa::ToSchema;
+
+use super::timestamp;
+use crate::Problem;
+
+/// A VoIP connection; never includes credentials.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionDto {
+    /// Id.
+    pub id: i64,
+    /// Org.
+    pub org_id: i64,
+    /// Name.
+    #[schema(example = "Office PBX")]
+    pub name: String,
+    /// `twilio`, `telnyx` or `sip`.
+    #[schema(example = "sip")]
+    pub provider: &'static str,
+    /// Where the SIP trunk answers.
+    #[schema(example = "sip:pbx.example.com:5060")]
+    pub termination_uri: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+impl From<&VoipConnection> for ConnectionDto {
+    fn from(c: &VoipConnection) -> Self {
+        Self {
+            id: c.id.get(),
+            org_id: c.org_id.get(),
+            name: c.name.to_string(),
+            provider: c.provider.as_str(),
+            termination_uri: c.termination_uri.as_ref().map(|u| u.as_str().to_owned()),
+            created_at: timestamp(c.created_at),
+        }
+    }
+}
+
+/// A credential value from a request; `Debug` never prints it.
+#[derive(Clone, Deserialize, ToSchema)]
+#[schema(value_type = String)]
+pub struct SecretString(String);
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Credentials by provider: twilio `{account_sid, auth_token}`, telnyx
+/// `{api_key}`, sip `{username, password}` (both optional for trunks that
+/// authorise by IP).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsBody {
+    /// Twilio account SID (`AC…`).
+    pub account_sid: Option<String>,
+    /// Twilio auth token.
+    pub auth_token: Option<SecretString>,
+    /// Telnyx API key.
+    pub api_key: Option<SecretString>,
+    /// SIP digest username.
+    pub username: Option<String>,
+    /// SIP digest password.
+    pub password: Option<SecretString>,
+}
+
+/// `POST /v1/voip-connections`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionBody {
+    /// 1–100 characters.
+    #[schema(example = "Office PBX")]
+    pub name: Option<String>,
+    /// `twilio`, `telnyx` or `sip`.
+    #[schema(example = "sip")]
+    pub provider: Option<String>,
+    /// Required for `sip`: `sip:host[:port][;transport=tcp]`.
+    #[schema(example = "sip:pbx.example.com:5060")]
+    pub termination_uri: Option<String>,
+    /// Write-only credentials for the provider.
+    pub credentials: Option<CredentialsBody>,
+}
+
+const MAX_CREDENTIAL_LEN: usize = 512;
+
+fn required(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Option<String> {
+    match value {
+        Some(v) if !v.is_empty() && v.len() <= MAX_CREDENTIAL_LEN => Some(v),
+        Some(_) => {
+            errors.push(FieldError::new(
+                field,
+                format!("must be 1-{MAX_CREDENTIAL_LEN} characters"),
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(field, "is required for this provider"));
+            None
+        }
+    }
+}
+
+fn not_for(errors: &mut Vec<FieldError>, provider: VoipProvider, fields: &[(&str, bool)]) {
+    for (field, present) in fields {
+        if *present {
+            errors.push(FieldError::new(
+                format!("credentials.{field}"),
+                format!("does not apply to {provider} connections"),
+            ));
+        }
+    }
+}
+
+impl ConnectionBody {
+    /// Validates the body, reporting every invalid field.
+    pub fn into_request(self) -> Result<NewConnectionRequest, Problem> {
+        let mut errors = Vec::new();
+        let name = match self.name.as_deref().map(DisplayName::parse) {
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("name", e.to_string()));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("name", "is required"));
+                None
+            }
+        };
+        let provider = match self.provider.as_deref().map(str::parse::<VoipProvider>) {
+            Some(Ok(p)) => Some(p),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("provider", e.to_string()));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("provider", "is required"));
+                None
+            }
+        };
+        let termination_uri = match self.termination_uri.as_deref().map(SipUri::parse) {
+            Some(Ok(u)) => Some(u),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("termination_uri", e.to_string()));
+                None
+            }
+            None => None,
+        };
+        let credentials = match (provider, self.credentials) {
+            (Some(provider), Some(c)) => credentials(&mut errors, provider, c),
+            (Some(_), None) => {
+                errors.push(FieldError::new("credentials", "is required"));
+                None
+            }
+            (None, _) => None,
+        };
+        match (name, credentials) {
+            (Some(name), Some(credentials)) if errors.is_empty() => Ok(NewConnectionRequest {
+                name,
+                termination_uri,
+                credentials,
+            }),
+            _ => Err(Problem::validation(errors)),
+        }
+    }
+}
+
+fn credentials(
+    errors: &mut Vec<FieldError>,
+    provider: VoipProvider,
+    c: CredentialsBody,
+) -> Option<VoipCredentials> {
+    let before = errors.len();
+    let secret = |s: Option<SecretString>| s.map(|s| s.0);
+    let creds = match provider {
+        VoipProvider::Twilio => {
+            not_for(
+                errors,
+                provider,
+                &[
+                    ("api_key", c.api_key.is_some()),
+                    ("username", c.username.is_some()),
+                    ("password", c.password.is_some()),
+                ],
+            );
+            let sid = required(errors, "credentials.account_sid", c.account_sid);
+            let token = required(errors, "credentials.auth_token", secret(c.auth_token));
+            if let Some(sid) = &sid {
+                if !sid.starts_with("AC") {
+                    errors.push(FieldError::new(
+                        "credentials.account_sid",
+                        "must be a Twilio account SID (AC…)",
+                    ));
+                }
+            }
+            sid.zip(token)
+                .map(|(account_sid, token)| VoipCredentials::Twilio {
+                    account_sid,
+                    auth_token: Secret::new(token),
+                })
+        }
+        VoipProvider::Telnyx => {
+            not_for(
+                errors,
+                provider,
+                &[
+                    ("account_sid", c.account_sid.is_some()),
+                    ("auth_token", c.auth_token.is_some()),
+                    ("username", c.username.is_some()),
+                    ("password", c.password.is_some()),
+                ],
+            );
+            required(errors, "credentials.api_key", secret(c.api_key)).map(|k| {
+                VoipCredentials::Telnyx {
+                    api_key: Secret::new(k),
+                }
+            })
+        }
+        VoipProvider::Sip => {
+            not_for(
+                errors,
+                provider,
+                &[
+                    ("account_sid", c.account_sid.is_some()),
+                    ("auth_token", c.auth_token.is_some()),
+                    ("api_key", c.api_key.is_some()),
+                ],
+            );
+            let password = secret(c.password);
+            if c.username.is_some() != password.is_some() {
+                errors.push(FieldError::new(
+                    "credentials",
+                    "give both username and password, or neither",
+                ));
+            }
+            let too_long = |v: &Option<String>| {
+                v.as_ref()
+                    .is_some_and(|v| v.is_empty() || v.len() > MAX_CREDENTIAL_LEN)
+            };
+            if too_long(&c.username) || too_long(&password) {
+                errors.push(FieldError::new(
+                    "credentials",
+                    format!("username and password must be 1-{MAX_CREDENTIAL_LEN} characters"),
+                ));
+            }
+            Some(VoipCredentials::Sip {
+                username: c.username,
+                password: password.map(Secret::new),
+            })
+        }
+    };
+    creds.filter(|_| errors.len() == before)
+}
+
+/// A page of connections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionList {
+    /// Newest first.
+    pub data: Vec<ConnectionDto>,
+    /// Cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /v1/voip-connections/{id}/import`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportBody {
+    /// 1–100 numbers; any common format, normalised to E.164.
+    #[schema(example = json!(["+14155550123"]))]
+    pub numbers: Option<Vec<String>>,
+}

@@ -1,0 +1,147 @@
+//! Operator API requests and responses (API.md §13).
+
+use serde::{Deserialize, Serialize};
+use thunderphone_app::IssuedApiKey;
+use thunderphone_domain::{Membership, Org, User};
+use utoipa::ToSchema;
+
+use super::timestamp;
+
+/// `POST /admin/v1/orgs`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgBody {
+    /// 1–100 characters.
+    #[schema(example = "Acme")]
+    pub name: Option<String>,
+}
+
+/// An org.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgDto {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+impl From<&Org> for OrgDto {
+    fn from(o: &Org) -> Self {
+        Self {
+            id: o.id.get(),
+            name: o.name.to_string(),
+            created_at: timestamp(o.created_at),
+        }
+    }
+}
+
+/// `POST /admin/v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserBody {
+    /// E-mail address, unique.
+    #[schema(example = "ada@example.com")]
+    pub email: Option<String>,
+}
+
+/// A user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: i64,
+    /// E-mail, lower-case.
+    pub email: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.get(),
+            email: u.email.as_str().to_owned(),
+            created_at: timestamp(u.created_at),
+        }
+    }
+}
+
+/// `PUT /admin/v1/orgs/{org_id}/members/{user_id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipBody {
+    /// `member`, `admin` or `owner`.
+    #[schema(example = "admin")]
+    pub role: Option<String>,
+}
+
+/// A membership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipDto {
+    /// Org.
+    pub org_id: i64,
+    /// User.
+    pub user_id: i64,
+    /// Role.
+    pub role: &'static str,
+}
+
+impl From<&Membership> for MembershipDto {
+    fn from(m: &Membership) -> Self {
+        Self {
+            org_id: m.org_id.get(),
+            user_id: m.user_id.get(),
+            role: m.role.as_str(),
+        }
+    }
+}
+
+/// `POST /admin/v1/api-keys`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyBody {
+    /// The user the key acts as.
+    pub user_id: Option<i64>,
+    /// The org the key acts in; the user must be a member.
+    pub org_id: Option<i64>,
+}
+
+/// A new API key: `key` is shown only in this response.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyDto {
+    /// Id (used to revoke it).
+    pub id: i64,
+    /// User.
+    pub user_id: i64,
+    /// Org.
+    pub org_id: i64,
+    /// The key; store it now, it cannot be shown again.
+    #[schema(example = "tpk_…")]
+    pub key: String,
+}
+
+impl From<&IssuedApiKey> for ApiKeyDto {
+    fn from(k: &IssuedApiKey) -> Self {
+        Self {
+            id: k.record.id.get(),
+            user_id: k.record.user_id.get(),
+            org_id: k.record.org_id.get(),
+            key: k.key.clone(),
+        }
+    }
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto {
+    /// The key's user.
+    pub user_id: i64,
+    /// The key's org.
+    pub org_id: i64,
+    /// The user's role in the org.
+    #[schema(example = "owner")]
+    pub role: &'static str,
+    /// The key.
+    pub api_key_id: i64,
+}

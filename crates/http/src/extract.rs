@@ -1,0 +1,237 @@
+//! Request extractors. Each one turns a malformed request into the right
+//! problem+json response before any handler runs: bodies (size, media type,
+//! JSON shape), bearer keys, `If-Match`, ids in paths and query strings.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+use thunderphone_app::{IfMatch, Principal};
+
+use crate::{HttpState, Problem};
+
+/// Largest accepted request body (API.md §10).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, Problem>>>>;
+
+fn state(req: &HttpRequest) -> Result<web::Data<HttpState>, Problem> {
+    req.app_data::<web::Data<HttpState>>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!("HttpState missing from app data");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "server misconfigured",
+            )
+        })
+}
+
+/// A JSON request body, read with the size limit and media-type check of
+/// API.md §10. An empty body reads as `{}`, so `POST /v1/phone-numbers`
+/// with no body means "no preference"; a non-empty body must be sent as
+/// `application/json` (or `+json`).
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = Problem;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|mime| {
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+                return Err(too_large());
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                body = b"{}".to_vec();
+            } else if !is_json {
+                return Err(Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as JSON with Content-Type: application/json",
+                ));
+            }
+            serde_json::from_slice::<T>(&body)
+                .map(JsonBody)
+                .map_err(|e| {
+                    Problem::bad_request(format!(
+                        "the body is not valid JSON for this request: {e}"
+                    ))
+                })
+        })
+    }
+}
+
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
+    )
+}
+
+/// The bearer token of a request, if it has the `Bearer <token>` shape.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The authenticated caller of `/v1` routes.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = Problem;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req).map(str::to_owned);
+        let state = state(req);
+        Box::pin(async move {
+            let state = state?;
+            let Some(token) = token else {
+                return Err(Problem::from(thunderphone_app::AppError::Unauthorized));
+            };
+            Ok(Caller(state.app.authenticate(&token).await?))
+        })
+    }
+}
+
+/// An operator request: bearer `THUNDERPHONE_ADMIN_TOKEN`, compared in
+/// constant time. Without a configured token the operator API does not
+/// exist (404).
+#[derive(Debug, Clone, Copy)]
+pub struct Operator;
+
+impl FromRequest for Operator {
+    type Error = Problem;
+    type Future = std::future::Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(state(req).and_then(|state| {
+            let Some(expected) = state.admin_token.as_deref() else {
+                return Err(Problem::not_found("no such route"));
+            };
+            match bearer(req) {
+                Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => {
+                    Ok(Operator)
+                }
+                _ => Err(Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "missing or wrong operator token",
+                )),
+            }
+        }))
+    }
+}
+
+/// The `If-Match` header, if sent.
+#[derive(Debug, Clone)]
+pub struct IfMatchHeader(pub Option<IfMatch>);
+
+impl FromRequest for IfMatchHeader {
+    type Error = Problem;
+    type Future = std::future::Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| IfMatch::parse(v.to_str().unwrap_or("")));
+        std::future::ready(Ok(IfMatchHeader(value)))
+    }
+}
+
+/// Parses an id from a path segment; anything but a positive 64-bit integer
+/// names no resource, so it is a 404.
+pub fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, Problem> {
+    raw.parse::<T>()
+        .map_err(|_| Problem::not_found(format!("{what} not found")))
+}
+
+/// Query parameters as ordered pairs; a repeated or unknown parameter is
+/// a 422 rather than silently ignored.
+#[derive(Debug, Default)]
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// Parses a query string, accepting only the `allowed` names, once each.
+    pub fn parse(query: &str, allowed: &[&str]) -> Result<Self, Problem> {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+            .map_err(|_| Problem::invalid("query", "is not a valid query string"))?
+            .into_inner();
+        let mut errors = Vec::new();
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if !allowed.contains(&name.as_str()) {
+                errors.push(thunderphone_app::FieldError::new(
+                    name.clone(),
+                    format!(
+                        "is not a query parameter here; use one of: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            } else if pairs[..i].iter().any(|(n, _)| n == name) {
+                errors.push(thunderphone_app::FieldError::new(
+                    name.clone(),
+                    "is given more than once",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self(pairs))
+        } else {
+            Err(Problem::validation(errors))
+        }
+    }
+
+    /// The value of a parameter, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,182 @@
+//! Error policy of the HTTP layer: every error response is
+//! `application/problem+json` (RFC 9457) with the `code` of API.md §10.
+//! Application errors map here, once. An unexpected error is logged with
+//! its cause and answered with a generic 500 that reveals nothing.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use thunderphone_app::{AppError, FieldError};
+use utoipa::ToSchema;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field, e.g. `area_code` or `numbers[2]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: `code` identifies the problem.
+    #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
+    pub type_: &'static str,
+    /// The HTTP reason phrase.
+    #[schema(example = "Unprocessable Entity")]
+    pub title: String,
+    /// The HTTP status.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// Machine-readable error code (API.md §10).
+    #[schema(example = "validation_failed")]
+    pub code: &'static str,
+    /// What went wrong and how to fix it.
+    #[schema(example = "area_code must be 3 digits, the first 2-9")]
+    pub detail: String,
+    /// Per-field errors of a 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+    /// For 412: the current version, so the client can refetch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    /// For 429 and 503: seconds to wait before retrying.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    /// A problem with a status, code and detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            type_: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            code,
+            detail: detail.into(),
+            errors: None,
+            current_version: None,
+            retry_after: None,
+        }
+    }
+
+    /// 400 `invalid_request`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 422 `validation_failed` with field errors.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            errors,
+        )
+    }
+
+    /// 422 `validation_failed` for one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    fn fields(status: StatusCode, code: &'static str, errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut problem = Self::new(status, code, detail);
+        problem.errors = Some(
+            errors
+                .into_iter()
+                .map(|e| ProblemField {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        );
+        problem
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status, self.code, self.detail)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = serde_json::to_vec(self).unwrap_or_default();
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.body(body)
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Self {
+        use StatusCode as S;
+        let detail = error.to_string();
+        match error {
+            AppError::Unauthorized => Problem::new(S::UNAUTHORIZED, "unauthorized", detail),
+            AppError::Forbidden(_) => Problem::new(S::FORBIDDEN, "forbidden", detail),
+            AppError::NotFound(_) => Problem::new(S::NOT_FOUND, "not_found", detail),
+            AppError::Validation(errors) => Problem::validation(errors),
+            AppError::InvalidAgent(errors) => {
+                Problem::fields(S::UNPROCESSABLE_ENTITY, "invalid_agent", errors)
+            }
+            AppError::InvalidStatusTransition(_) => {
+                Problem::new(S::CONFLICT, "invalid_status_transition", detail)
+            }
+            AppError::NoNumbersAvailable => {
+                Problem::new(S::CONFLICT, "no_numbers_available", detail)
+            }
+            AppError::NumberTaken(_) => Problem::new(S::CONFLICT, "number_taken", detail),
+            AppError::NotVerifiable(_) => Problem::new(S::CONFLICT, "not_verifiable", detail),
+            AppError::AgentInUse => Problem::new(S::CONFLICT, "agent_in_use", detail),
+            AppError::PreconditionFailed { current } => {
+                let mut p = Problem::new(S::PRECONDITION_FAILED, "precondition_failed", detail);
+                p.current_version = Some(current.get());
+                p
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(%cause, "dependency unavailable");
+                let mut p = Problem::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "a dependency of the service cannot be reached; nothing was changed, retry later",
+                );
+                p.retry_after = Some(1);
+                p
+            }
+            AppError::Unexpected(cause) => {
+                tracing::error!(%cause, "unexpected error");
+                Problem::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "an unexpected error occurred; it has been logged",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `/v1/agents` (API.md §12).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use thunderphone_domain::AgentId;
+
+use super::Reply;
+use crate::HttpState;
+use crate::dto::agents::{AgentBody, AgentDto, AgentList};
+use crate::dto::page::{encode_list, list_request};
+use crate::extract::{Caller, JsonBody, QueryParams, path_id};
+use crate::problem::Problem;
+
+fn agent_id(raw: &str) -> Result<AgentId, Problem> {
+    path_id(raw, "agent")
+}
+
+/// Create an agent.
+#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = AgentBody,
+    responses(
+        (status = 201, description = "Created", body = AgentDto, headers(("Location" = String, description = "/v1/agents/{id}"))),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid name", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn create(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: JsonBody<AgentBody>,
+) -> Reply {
+    let agent = state.app.create_agent(&caller.0, body.0.name()?).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/agents/{}", agent.id)))
+        .json(AgentDto::from(&agent)))
+}
+
+/// List agents, newest first.
+#[utoipa::path(get, path = "/v1/agents", tag = "agents",
+    params(("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
+    responses((status = 200, description = "One page", body = AgentList),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
+    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let page = state
+        .app
+        .list_agents(&caller.0, list_request(&query)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(AgentList {
+        data: page.items.iter().map(AgentDto::from).collect(),
+        next_cursor: page.next.map(encode_list),
+    }))
+}
+
+/// Retrieve an agent.
+#[utoipa::path(get, path = "/v1/agents/{agent_id}", tag = "agents",
+    params(("agent_id" = i64, Path, description = "Agent id")),
+    responses((status = 200, description = "The agent", body = AgentDto),
+        (status = 404, description = "No such agent in the caller's org", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    let agent = state.app.get_agent(&caller.0, agent_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(AgentDto::from(&agent)))
+}
+
+/// Rename an agent.
+#[utoipa::path(patch, path = "/v1/agents/{agent_id}", tag = "agents",
+    params(("agent_id" = i64, Path, description = "Agent id")), request_body = AgentBody,
+    responses((status = 200, description = "Renamed", body = AgentDto),
+        (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid name", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn rename(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonBody<AgentBody>,
+) -> Reply {
+    let id = agent_id(&path)?;
+    let agent = state
+        .app
+        .rename_agent(&caller.0, id, body.0.name()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(AgentDto::from(&agent)))
+}
+
+/// Delete an agent that no number uses.
+#[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
+    params(("agent_id" = i64, Path, description = "Agent id")),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`agent_in_use`: a number still uses it", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn delete(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    state.app.delete_agent(&caller.0, agent_id(&path)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

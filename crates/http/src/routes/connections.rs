@@ -1,0 +1,117 @@
+//! `/v1/voip-connections` and import (API.md §12).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use thunderphone_app::ImportRequest;
+use thunderphone_domain::VoipConnectionId;
+
+use super::Reply;
+use crate::HttpState;
+use crate::dto::connections::{ConnectionBody, ConnectionDto, ConnectionList, ImportBody};
+use crate::dto::numbers::ImportedNumbers;
+use crate::dto::page::{encode_list, list_request};
+use crate::extract::{Caller, JsonBody, QueryParams, path_id};
+use crate::problem::Problem;
+
+fn connection_id(raw: &str) -> Result<VoipConnectionId, Problem> {
+    path_id(raw, "VoIP connection")
+}
+
+/// Create a VoIP connection (admin+). Credentials are write-only.
+#[utoipa::path(post, path = "/v1/voip-connections", tag = "voip-connections", request_body = ConnectionBody,
+    responses(
+        (status = 201, description = "Created", body = ConnectionDto, headers(("Location" = String, description = "/v1/voip-connections/{id}"))),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, provider, termination URI or credentials", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn create(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: JsonBody<ConnectionBody>,
+) -> Reply {
+    let request = body.0.into_request()?;
+    let connection = state.app.create_connection(&caller.0, request).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/v1/voip-connections/{}", connection.id),
+        ))
+        .json(ConnectionDto::from(&connection)))
+}
+
+/// List VoIP connections, newest first.
+#[utoipa::path(get, path = "/v1/voip-connections", tag = "voip-connections",
+    params(("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
+    responses((status = 200, description = "One page", body = ConnectionList),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
+    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let page = state
+        .app
+        .list_connections(&caller.0, list_request(&query)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(ConnectionList {
+        data: page.items.iter().map(ConnectionDto::from).collect(),
+        next_cursor: page.next.map(encode_list),
+    }))
+}
+
+/// Retrieve a VoIP connection (without credentials).
+#[utoipa::path(get, path = "/v1/voip-connections/{voip_connection_id}", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, description = "Connection id")),
+    responses((status = 200, description = "The connection", body = ConnectionDto),
+        (status = 404, description = "No such connection in the caller's org", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    let connection = state
+        .app
+        .get_connection(&caller.0, connection_id(&path)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(ConnectionDto::from(&connection)))
+}
+
+/// Delete a VoIP connection (admin+); its numbers are detached.
+#[utoipa::path(delete, path = "/v1/voip-connections/{voip_connection_id}", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, description = "Connection id")),
+    responses((status = 204, description = "Deleted"),
+        (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn delete(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    state
+        .app
+        .delete_connection(&caller.0, connection_id(&path)?)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Import 1–100 of the customer's numbers through the connection, all or nothing.
+#[utoipa::path(post, path = "/v1/voip-connections/{voip_connection_id}/import", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, description = "Connection id")), request_body = ImportBody,
+    responses(
+        (status = 201, description = "Imported: each `voip`, `provisioning`, `unverified`", body = ImportedNumbers),
+        (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`number_taken`: a number is held already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Lists each invalid or repeated number", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn import(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonBody<ImportBody>,
+) -> Reply {
+    let id = connection_id(&path)?;
+    let numbers = body
+        .0
+        .numbers
+        .ok_or_else(|| Problem::invalid("numbers", "is required"))?;
+    let imported = state
+        .app
+        .import_numbers(&caller.0, id, ImportRequest { numbers })
+        .await?;
+    Ok(HttpResponse::Created().json(super::numbers::imported(&imported)))
+}

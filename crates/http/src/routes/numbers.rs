@@ -1,0 +1,302 @@
+//! `/v1/phone-numbers` (API.md §1–§9).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use thunderphone_app::NumberUpdateMode;
+use thunderphone_domain::PhoneNumberId;
+
+use super::{Reply, with_etag};
+use crate::HttpState;
+use crate::dto::numbers::{
+    ImportedNumbers, LIST_PARAMS, PhoneNumberDto, PhoneNumberList, ProvisionBody, ProvisionedDto,
+    TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
+};
+use crate::dto::page::{encode_list, encode_version, list_request, version_request};
+use crate::extract::{Caller, IfMatchHeader, JsonBody, QueryParams, path_id};
+use crate::problem::Problem;
+
+const NUMBER: &str = "phone number";
+
+fn number_id(raw: &str) -> Result<PhoneNumberId, Problem> {
+    path_id(raw, NUMBER)
+}
+
+/// List phone numbers, newest first.
+#[utoipa::path(get, path = "/v1/phone-numbers", tag = "phone-numbers",
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`"),
+        ("status" = Option<String>, Query, description = "`provisioning`, `active`, `failed` or `released`"),
+        ("source" = Option<String>, Query, description = "`demo` or `voip`"),
+        ("inbound_agent_id" = Option<i64>, Query, description = "Only numbers with this inbound agent"),
+        ("outbound_agent_id" = Option<i64>, Query, description = "Only numbers with this outbound agent"),
+        ("voip_connection_id" = Option<i64>, Query, description = "Only numbers of this connection"),
+        ("area_code" = Option<String>, Query, description = "3-digit area code"),
+    ),
+    responses(
+        (status = 200, description = "One page", body = PhoneNumberList),
+        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown filter value, malformed id, cursor or limit", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
+    let query = QueryParams::parse(req.query_string(), LIST_PARAMS)?;
+    let filter = list_filter(&query)?;
+    let page = list_request(&query)?;
+    let page = state.app.list_numbers(&caller.0, filter, page).await?;
+    Ok(HttpResponse::Ok().json(PhoneNumberList {
+        data: page.items.iter().map(PhoneNumberDto::from).collect(),
+        next_cursor: page.next.map(encode_list),
+    }))
+}
+
+/// Provision a number from the pool. The number is reserved at once and
+/// activated in the background (`status` becomes `active`, or `failed`).
+#[utoipa::path(post, path = "/v1/phone-numbers", tag = "phone-numbers",
+    request_body(content = ProvisionBody, description = "Preferences; the body may be empty"),
+    responses(
+        (status = 201, description = "Reserved; `Location` names it", body = ProvisionedDto,
+            headers(("Location" = String, description = "/v1/phone-numbers/{id}"), ("ETag" = String, description = "\"<version>\""))),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_numbers_available`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid area code, city or state", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn provision(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    body: JsonBody<ProvisionBody>,
+) -> Reply {
+    let request = body.0.into_request()?;
+    let provisioned = state.app.provision(&caller.0, request).await?;
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((
+        "Location",
+        format!("/v1/phone-numbers/{}", provisioned.number.id()),
+    ));
+    Ok(with_etag(
+        builder,
+        &provisioned.number,
+        &ProvisionedDto::new(&provisioned.number, provisioned.matched_on),
+    ))
+}
+
+/// Retrieve a number.
+#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id")),
+    responses(
+        (status = 200, description = "The number", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
+        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such number in the caller's org", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    let number = state.app.get_number(&caller.0, number_id(&path)?).await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &number,
+        &PhoneNumberDto::from(&number),
+    ))
+}
+
+async fn update(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatchHeader,
+    body: UpdateBody,
+    mode: NumberUpdateMode,
+) -> Reply {
+    let id = number_id(&path)?;
+    let update = body.into_update(mode)?;
+    let number = state
+        .app
+        .update_number(&caller.0, id, update, if_match.0)
+        .await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &number,
+        &PhoneNumberDto::from(&number),
+    ))
+}
+
+/// Replace agents (both fields required, each may be `null`) and optionally the status.
+#[utoipa::path(put, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id"),
+        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status_transition`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` or `invalid_agent`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn put(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatchHeader,
+    body: JsonBody<UpdateBody>,
+) -> Reply {
+    update(
+        state,
+        caller,
+        path,
+        if_match,
+        body.0,
+        NumberUpdateMode::Replace,
+    )
+    .await
+}
+
+/// Change only the fields sent: agents (`null` clears) and/or status (`active` ⇄ `released`).
+#[utoipa::path(patch, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id"),
+        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
+        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_status_transition`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` or `invalid_agent`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn patch(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatchHeader,
+    body: JsonBody<UpdateBody>,
+) -> Reply {
+    update(
+        state,
+        caller,
+        path,
+        if_match,
+        body.0,
+        NumberUpdateMode::Merge,
+    )
+    .await
+}
+
+/// Release the number from the org: later reads are 404, history is kept.
+#[utoipa::path(delete, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id"),
+        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such number (also on a second DELETE)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn delete(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatchHeader,
+) -> Reply {
+    state
+        .app
+        .delete_number(&caller.0, number_id(&path)?, if_match.0)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Move a number to another org (admin+ in both). Agents are cleared; a VoIP
+/// number is relinked and must be verified again.
+#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/transfer", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id"),
+        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    request_body = TransferBody,
+    responses(
+        (status = 200, description = "Moved; `org_id` is the target", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
+        (status = 403, description = "Not admin+ in both orgs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Only `active` or `released` numbers move", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Same org, or a missing/foreign target connection", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn transfer(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatchHeader,
+    body: JsonBody<TransferBody>,
+) -> Reply {
+    let id = number_id(&path)?;
+    let request = body.0.into_request()?;
+    let number = state
+        .app
+        .transfer_number(&caller.0, id, request, if_match.0)
+        .await?;
+    Ok(with_etag(
+        HttpResponse::Ok(),
+        &number,
+        &PhoneNumberDto::from(&number),
+    ))
+}
+
+/// The number's recorded changes while the caller's org held it, newest first.
+#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}/versions", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
+    responses(
+        (status = 200, description = "One page", body = VersionList),
+        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn versions(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Reply {
+    let id = number_id(&path)?;
+    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let page = state
+        .app
+        .list_versions(&caller.0, id, version_request(&query)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(VersionList {
+        data: page.items.iter().map(VersionDto::from).collect(),
+        next_cursor: page.next.map(encode_version),
+    }))
+}
+
+/// Run the end-to-end VoIP check through the number's connection.
+#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/verify-voip", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, description = "Number id")),
+    responses(
+        (status = 200, description = "The number and the checks; `verification.result` says whether it passed", body = VerifiedDto, headers(("ETag" = String, description = "\"<version>\""))),
+        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_verifiable` (demo or no connection) or `invalid_status_transition` (released)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])))]
+pub async fn verify(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+    let verified = state
+        .app
+        .verify_number(&caller.0, number_id(&path)?)
+        .await?;
+    let body = VerifiedDto {
+        number: (&verified.number).into(),
+        verification: (&verified.verification).into(),
+    };
+    Ok(with_etag(HttpResponse::Ok(), &verified.number, &body))
+}
+
+/// Keeps `ImportedNumbers` referenced from here for the connection routes.
+pub(crate) fn imported(numbers: &[thunderphone_domain::PhoneNumber]) -> ImportedNumbers {
+    ImportedNumbers {
+        data: numbers.iter().map(PhoneNumberDto::from).collect(),
+    }
+}

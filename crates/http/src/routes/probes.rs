@@ -1,0 +1,55 @@
+//! Probes, `/v1/me` and the OpenAPI document.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use super::Reply;
+use crate::HttpState;
+use crate::dto::operator::MeDto;
+use crate::extract::Caller;
+use crate::problem::Problem;
+
+/// Probe body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProbeDto {
+    /// `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "probes", responses((status = 200, description = "Up", body = ProbeDto)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(ProbeDto { status: "ok" })
+}
+
+/// The store is reachable.
+#[utoipa::path(get, path = "/readyz", tag = "probes",
+    responses((status = 200, description = "Ready", body = ProbeDto),
+        (status = 503, description = "The store cannot be reached", body = Problem, content_type = "application/problem+json")))]
+pub async fn readyz(state: web::Data<HttpState>) -> Reply {
+    state.app.ready().await?;
+    Ok(HttpResponse::Ok().json(ProbeDto { status: "ok" }))
+}
+
+/// Who the API key acts as.
+#[utoipa::path(get, path = "/v1/me", tag = "me",
+    responses((status = 200, description = "The caller", body = MeDto),
+        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = [])))]
+pub async fn me(caller: Caller) -> HttpResponse {
+    let p = caller.0;
+    HttpResponse::Ok().json(MeDto {
+        user_id: p.user_id.get(),
+        org_id: p.org_id.get(),
+        role: p.role.as_str(),
+        api_key_id: p.api_key_id.get(),
+    })
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/openapi.json", tag = "probes", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
+}
