@@ -22,16 +22,27 @@ pub struct ProblemField {
     pub message: String,
 }
 
+/// The `type` member: always `about:blank`, since `code` identifies the
+/// problem. Zero-sized, so it costs nothing to carry.
+#[derive(Debug, Clone, Copy)]
+pub struct AboutBlank;
+
+impl Serialize for AboutBlank {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("about:blank")
+    }
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// Always `about:blank`: `code` identifies the problem.
     #[serde(rename = "type")]
-    #[schema(example = "about:blank")]
-    pub type_: &'static str,
+    #[schema(value_type = String, example = "about:blank")]
+    pub type_: AboutBlank,
     /// The HTTP reason phrase.
     #[schema(example = "Unprocessable Entity")]
-    pub title: String,
+    pub title: &'static str,
     /// The HTTP status.
     #[schema(example = 422)]
     pub status: u16,
@@ -49,15 +60,15 @@ pub struct Problem {
     pub current_version: Option<i64>,
     /// For 429 and 503: seconds to wait before retrying.
     #[serde(skip)]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl Problem {
     /// A problem with a status, code and detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            type_: "about:blank",
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            type_: AboutBlank,
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             code,
             detail: detail.into(),

@@ -1,1 +1,109 @@
-fn main() {}
+//! `thunderphone`: the ThunderPhone Numbers server.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use thunderphone_server::{Config, LogFormat, Overrides, demo, start};
+use tracing_subscriber::EnvFilter;
+
+/// ThunderPhone Numbers: phone numbers for voice AI agents.
+#[derive(Parser)]
+#[command(name = "thunderphone", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Create a demo org, owner, two agents and an API key, and print
+        /// the key with ready-to-paste commands.
+        #[arg(long)]
+        demo: bool,
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { demo, mut config } => {
+            init_logging(config.log_format);
+            let generated_admin_token = if demo && config.admin_token.is_none() {
+                let token =
+                    thunderphone_app::hash_api_key(&format!("{:?}", std::time::SystemTime::now()));
+                config.admin_token = Some(format!("demo-admin-{}", &token[..24]));
+                config.admin_token.clone()
+            } else {
+                None
+            };
+            let running = start(&config, Overrides::default()).await?;
+            if demo {
+                let tenant = demo::seed(&running.app)
+                    .await
+                    .context("cannot create the demo tenant")?;
+                print_demo(
+                    &running.addr.to_string(),
+                    &tenant,
+                    generated_admin_token.as_deref(),
+                );
+            }
+            let handle = running;
+            tokio::select! {
+                result = wait_for_signal() => {
+                    result?;
+                    tracing::info!("shutting down");
+                    handle.stop().await;
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+/// The demo banner goes to stdout on purpose: it is the program's output.
+#[allow(clippy::print_stdout)]
+fn print_demo(addr: &str, tenant: &demo::DemoTenant, admin_token: Option<&str>) {
+    println!();
+    println!("ThunderPhone Numbers demo is running on http://{addr}");
+    println!(
+        "  org {} (\"Demo Org\", you are owner), partner org {} (you are admin), agents {} and {}",
+        tenant.org_id, tenant.partner_org_id, tenant.agent_ids[0], tenant.agent_ids[1]
+    );
+    println!("Paste these into another shell:");
+    println!("  export TP=http://{addr}");
+    println!("  export TP_KEY={}", tenant.key.key);
+    if let Some(token) = admin_token {
+        println!("  export TP_ADMIN={token}");
+    }
+    println!("  curl -s -H \"Authorization: Bearer $TP_KEY\" $TP/v1/me");
+    println!();
+}

@@ -1,1 +1,149 @@
-//! placeholder
+//! The repository contract suite: one set of test cases that every store
+//! (the in-memory store, the Postgres store, any future one) must pass, so
+//! they all keep the same promises the application relies on — the doc
+//! comments of the traits in `thunderphone-ports`.
+//!
+//! A store crate runs the whole suite from one integration test file:
+//!
+//! ```ignore
+//! use std::sync::Arc;
+//! thunderphone_store_contract::contract_tests!(|| async { Arc::new(MyStore::new()) });
+//! ```
+//!
+//! [`contract_tests!`] expands to one `#[tokio::test]` per case (so each is
+//! reported on its own by `cargo test`); every case gets a fresh, empty store
+//! from the factory. The calling crate needs `tokio` (with `macros` and
+//! `rt-multi-thread`) as a dev-dependency.
+//!
+//! This crate is test support: a failed expectation must panic with a clear
+//! message, so `unwrap`/`expect` (denied in the rest of the workspace) are
+//! allowed here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use thunderphone_ports::{
+    AgentRepository, NumberRepository, TenancyRepository, VoipConnectionRepository,
+};
+
+pub mod cases;
+pub mod fixtures;
+
+/// A store under test: implements all four repository traits.
+pub trait TestStore:
+    NumberRepository + AgentRepository + VoipConnectionRepository + TenancyRepository + 'static
+{
+}
+
+impl<T> TestStore for T where
+    T: NumberRepository + AgentRepository + VoipConnectionRepository + TenancyRepository + 'static
+{
+}
+
+/// Makes a fresh, empty store for one test case.
+///
+/// Implemented for every `Fn() -> impl Future<Output = Arc<S>>`, so a
+/// closure such as `|| async { Arc::new(MemoryStore::new()) }` is a
+/// factory; a store that needs setup (a database schema per case) can
+/// implement it on its own type.
+pub trait StoreFactory {
+    /// The store type the factory makes.
+    type Store: TestStore;
+
+    /// A new store holding no records at all.
+    fn create(&self) -> impl Future<Output = Arc<Self::Store>> + Send;
+}
+
+impl<F, Fut, S> StoreFactory for F
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<S>> + Send,
+    S: TestStore,
+{
+    type Store = S;
+
+    fn create(&self) -> impl Future<Output = Arc<S>> + Send {
+        self()
+    }
+}
+
+/// Expands to one `#[tokio::test]` per contract case, each running
+/// `thunderphone_store_contract::cases::<case>` against a fresh store from
+/// `$factory` (any [`StoreFactory`]).
+#[macro_export]
+macro_rules! contract_tests {
+    ($factory:expr $(,)?) => {
+        $crate::__contract_tests!(($factory)
+            // Tenancy.
+            tenancy_creates_orgs_users_and_memberships,
+            tenancy_rejects_duplicate_email,
+            tenancy_membership_requires_org_and_user,
+            tenancy_api_key_requires_membership,
+            tenancy_authenticates_by_hash,
+            tenancy_role_change_reaches_authenticate,
+            tenancy_revoked_key_stops_working,
+            tenancy_unknown_hash_is_none,
+            // The demo pool.
+            pool_claims_lowest_free_line_of_first_area_code,
+            pool_falls_through_to_next_area_code,
+            pool_returns_none_when_exhausted,
+            pool_deleted_number_is_free_again,
+            pool_skips_voip_numbers_in_pool_range,
+            pool_concurrent_claims_get_distinct_numbers,
+            // Creating and finding numbers.
+            insert_numbers_creates_version_one,
+            insert_numbers_is_all_or_nothing,
+            insert_numbers_rejects_foreign_connection,
+            find_number_is_org_scoped,
+            find_number_unscoped_ignores_org,
+            pending_activations_are_provisioning_demo_numbers,
+            // Listing numbers.
+            list_numbers_newest_first_ties_by_id_desc,
+            list_numbers_applies_each_filter,
+            list_numbers_pages_walk_every_item_once,
+            list_numbers_pages_are_stable_under_inserts,
+            list_numbers_pages_with_filter,
+            list_numbers_excludes_deleted_and_other_orgs,
+            // Changes and deletion.
+            save_change_writes_number_and_snapshot,
+            save_change_stale_version_conflicts,
+            save_change_on_deleted_number_is_not_found,
+            save_change_rejects_missing_or_foreign_agents,
+            save_change_rejects_connection_outside_new_org,
+            save_change_concurrent_exactly_one_wins,
+            delete_number_soft_deletes,
+            delete_number_checks_org_and_version,
+            // Version history.
+            list_versions_newest_first_paginated,
+            list_versions_follow_the_holding_org,
+            list_versions_unknown_or_foreign_number_not_found,
+            // Agents.
+            agents_create_find_rename,
+            agents_list_newest_first_paginated,
+            agents_delete,
+            agents_in_use_cannot_be_deleted,
+            // VoIP connections.
+            connections_create_find_credentials,
+            connections_list_newest_first_paginated,
+            connections_delete_detaches_numbers,
+            connections_delete_is_org_scoped,
+        );
+    };
+}
+
+/// Implementation detail of [`contract_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_tests {
+    (($factory:expr) $($case:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store = $crate::StoreFactory::create(&$factory).await;
+                $crate::cases::$case(store).await;
+            }
+        )+
+    };
+}

@@ -1,0 +1,156 @@
+//! Start-up configuration (API.md §13): environment variables, each
+//! overridable by a flag of the same meaning, read into one typed value.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Which carrier backs the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderKind {
+    /// ThunderPhone's demo pool (no external calls).
+    Demo,
+    /// Twilio.
+    Twilio,
+    /// Telnyx.
+    Telnyx,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything `thunderphone serve` needs.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Listen address.
+    #[arg(
+        long = "bind",
+        env = "THUNDERPHONE_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: SocketAddr,
+
+    /// Postgres URL; unset = the embedded in-memory store.
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Enables `/admin/v1` with this bearer token.
+    #[arg(
+        long = "admin-token",
+        env = "THUNDERPHONE_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Carrier behind the pool.
+    #[arg(
+        long = "provider",
+        env = "THUNDERPHONE_PROVIDER",
+        value_enum,
+        default_value = "demo"
+    )]
+    pub provider: ProviderKind,
+
+    /// How long the demo upstream takes to activate a number, in ms.
+    #[arg(
+        long = "demo-activation-ms",
+        env = "THUNDERPHONE_DEMO_ACTIVATION_MS",
+        default_value_t = 2000
+    )]
+    pub demo_activation_ms: u64,
+
+    /// Key that encrypts stored credentials.
+    #[arg(
+        long = "secret-key",
+        env = "THUNDERPHONE_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Per-API-key refill rate; 0 turns rate limiting off.
+    #[arg(
+        long = "rate-limit-per-sec",
+        env = "THUNDERPHONE_RATE_LIMIT_PER_SEC",
+        default_value_t = 100
+    )]
+    pub rate_limit_per_sec: u32,
+
+    /// Per-API-key bucket size.
+    #[arg(
+        long = "rate-limit-burst",
+        env = "THUNDERPHONE_RATE_LIMIT_BURST",
+        default_value_t = 200
+    )]
+    pub rate_limit_burst: u32,
+
+    /// Bound on one VoIP verification, in seconds.
+    #[arg(
+        long = "verify-timeout-secs",
+        env = "THUNDERPHONE_VERIFY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub verify_timeout_secs: u64,
+
+    /// HTTP worker threads; 0 = one per core.
+    #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// Log format.
+    #[arg(
+        long = "log-format",
+        env = "THUNDERPHONE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The demo activation delay.
+    pub fn demo_activation(&self) -> Duration {
+        Duration::from_millis(self.demo_activation_ms)
+    }
+
+    /// A configuration for tests and embedding: every default, port 0.
+    pub fn for_tests() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: None,
+            admin_token: None,
+            provider: ProviderKind::Demo,
+            demo_activation_ms: 2000,
+            secret_key: None,
+            rate_limit_per_sec: 100,
+            rate_limit_burst: 200,
+            verify_timeout_secs: 10,
+            workers: 2,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redacted(&self.database_url))
+            .field("admin_token", &redacted(&self.admin_token))
+            .field("provider", &self.provider)
+            .field("demo_activation_ms", &self.demo_activation_ms)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("rate_limit_per_sec", &self.rate_limit_per_sec)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("verify_timeout_secs", &self.verify_timeout_secs)
+            .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}

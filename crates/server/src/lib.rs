@@ -1,0 +1,10 @@
+//! The `thunderphone` server: reads the configuration, wires adapters to
+//! the application and serves the HTTP API. Also used by the end-to-end
+//! tests, which start the real server on port 0.
+
+pub mod config;
+pub mod demo;
+mod wiring;
+
+pub use config::{Config, LogFormat, ProviderKind};
+pub use wiring::{Overrides, Running, start};

@@ -1,0 +1,143 @@
+//! Composition root: the one place that knows every adapter.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use anyhow::{Context, bail};
+use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
+use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
+use thunderphone_http::{HttpState, MAX_BODY_BYTES, configure, problem_json_errors};
+use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
+use thunderphone_store_memory::MemoryStore;
+
+use crate::{Config, ProviderKind};
+
+/// Adapters to use instead of the configured ones (tests, embedding).
+#[derive(Default, Clone)]
+pub struct Overrides {
+    /// Replaces the configured number provider.
+    pub provider: Option<Arc<dyn NumberProvider>>,
+    /// Replaces the VoIP verifier.
+    pub verifier: Option<Arc<dyn VoipVerifier>>,
+    /// Replaces the activation retry policy.
+    pub activation: Option<ActivationPolicy>,
+}
+
+/// A started server.
+pub struct Running {
+    /// The address it listens on (the real port when bound to port 0).
+    pub addr: SocketAddr,
+    /// The application it serves, for seeding and inspection.
+    pub app: App,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops (on SIGINT/SIGTERM).
+    ///
+    /// # Errors
+    /// When the server failed.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task
+            .await
+            .context("server task panicked")?
+            .context("server failed")
+    }
+}
+
+fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
+    if config.database_url.is_some() {
+        bail!(
+            "the Postgres store is not supported by this build yet; unset DATABASE_URL to use the embedded in-memory store"
+        );
+    }
+    let store = Arc::new(MemoryStore::new());
+    let provider: Arc<dyn NumberProvider> = match (overrides.provider, config.provider) {
+        (Some(provider), _) => provider,
+        (None, ProviderKind::Demo) => Arc::new(DemoProvider::new(config.demo_activation())),
+        (None, other) => {
+            bail!("THUNDERPHONE_PROVIDER={other:?} is not supported by this build yet; use demo")
+        }
+    };
+    let verifier = overrides
+        .verifier
+        .unwrap_or_else(|| Arc::new(UnsupportedVerifier));
+    let ports = Ports {
+        numbers: store.clone(),
+        agents: store.clone(),
+        connections: store.clone(),
+        tenancy: store.clone(),
+        health: store,
+        provider,
+        verifier,
+        clock: Arc::new(SystemClock),
+    };
+    let settings = Settings {
+        activation: overrides.activation.unwrap_or_default(),
+        verification_timeout: Duration::from_secs(config.verify_timeout_secs.max(1)),
+    };
+    Ok(App::new(ports, settings))
+}
+
+/// Builds the application, resumes pending activation jobs, binds and
+/// starts serving in the background.
+///
+/// # Errors
+/// When the configuration names something unsupported or the address
+/// cannot be bound.
+pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Running> {
+    let app = build_app(config, overrides)?;
+    let resumed = app
+        .resume_activations()
+        .await
+        .context("cannot read pending activations")?;
+    if resumed > 0 {
+        tracing::info!(resumed, "resumed pending activation jobs");
+    }
+    let state = HttpState {
+        app: app.clone(),
+        admin_token: config.admin_token.clone(),
+    };
+    let mut server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(problem_json_errors())
+            .wrap(
+                actix_web::middleware::Logger::new("%a \"%r\" %s %Dms")
+                    .log_target("thunderphone::http"),
+            )
+            .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))
+            .configure(configure(state.clone()))
+    })
+    .disable_signals()
+    .shutdown_timeout(10);
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    let server = server
+        .bind(config.bind)
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .context("the server bound no address")?;
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, "listening");
+    Ok(Running {
+        addr,
+        app,
+        handle,
+        task,
+    })
+}

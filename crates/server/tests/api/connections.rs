@@ -1,0 +1,309 @@
+//! VoIP connections, import and verification (API.md §9, §12).
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn connections_hide_credentials_and_need_admin() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant("admin").await;
+    let member_key = {
+        let user = app.create_user("member-of-admin-org@example.com").await;
+        app.join(user, admin.org_id, "member").await
+    };
+    let twilio = json!({ "name": "Main Twilio", "provider": "twilio",
+        "credentials": { "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "super-secret-token" } });
+    app.post("/v1/voip-connections", &member_key, twilio.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let r = app.post("/v1/voip-connections", &admin.key, twilio).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.id();
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/v1/voip-connections/{id}").as_str())
+    );
+    assert_eq!(r.body["provider"], "twilio");
+    assert!(r.body["termination_uri"].is_null());
+    let keys: Vec<_> = r.body.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    for body in [
+        r.body.to_string(),
+        app.get(&format!("/v1/voip-connections/{id}"), &member_key)
+            .await
+            .body
+            .to_string(),
+        app.get("/v1/voip-connections", &admin.key)
+            .await
+            .body
+            .to_string(),
+    ] {
+        assert!(
+            !body.contains("super-secret-token") && !body.contains("credentials"),
+            "{body}"
+        );
+    }
+    let telnyx =
+        json!({ "name": "Telnyx", "provider": "telnyx", "credentials": { "api_key": "KEY0123" } });
+    assert_eq!(
+        app.post("/v1/voip-connections", &admin.key, telnyx)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    app.delete(&format!("/v1/voip-connections/{id}"), &member_key)
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.delete(&format!("/v1/voip-connections/{id}"), &admin.key)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.get(&format!("/v1/voip-connections/{id}"), &admin.key)
+        .await
+        .assert_problem(404, "not_found");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connection_validation() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("owner").await;
+    for body in [
+        json!({ "name": "x", "provider": "sip", "credentials": {} }),
+        json!({ "name": "x", "provider": "sip", "termination_uri": "http://pbx", "credentials": {} }),
+        json!({ "name": "x", "provider": "skype", "credentials": {} }),
+        json!({ "name": "x", "provider": "twilio", "credentials": { "account_sid": "AC1" } }),
+        json!({ "name": "x", "provider": "twilio", "credentials": { "account_sid": "XX1", "auth_token": "t" } }),
+        json!({ "name": "x", "provider": "telnyx", "credentials": { "api_key": "k", "username": "u" } }),
+        json!({ "name": "x", "provider": "sip", "termination_uri": "sip:pbx.example.com", "credentials": { "username": "u" } }),
+        json!({ "provider": "telnyx", "credentials": { "api_key": "k" } }),
+        json!({ "name": "x", "provider": "telnyx" }),
+    ] {
+        app.post("/v1/voip-connections", &t.key, body)
+            .await
+            .assert_problem(422, "validation_failed");
+    }
+    app.post("/v1/voip-connections", &t.key, json!({ "name": "x", "provider": "telnyx", "credentials": { "api_key": "k", "token": "t" } })).await.assert_problem(400, "invalid_request");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn import_is_all_or_nothing() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("member").await;
+    let owner = app.tenant("owner").await;
+    let conn = app.sip_connection(&owner.key, "sip:good.example.com").await;
+    // Members may import through their org's connections.
+    let my_conn = {
+        let key = app.join(t.user_id, owner.org_id, "member").await;
+        let r = app
+            .import(&key, conn, &["+1 415 555 0142", "(212) 555-0143"])
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let data = r.body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 2);
+        assert_eq!(data[0]["number"], "+14155550142");
+        assert_eq!(data[1]["number"], "+12125550143");
+        for n in data {
+            assert_eq!(n["source"], "voip");
+            assert_eq!(n["status"], "provisioning");
+            assert_eq!(n["voip_verification_status"], "unverified");
+            assert_eq!(n["voip_connection_id"], conn);
+        }
+        key
+    };
+    let bad = app
+        .import(
+            &my_conn,
+            conn,
+            &["+14155550150", "not a number", "+1555", "+14155550150"],
+        )
+        .await;
+    bad.assert_problem(422, "validation_failed");
+    let fields: Vec<_> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, vec!["numbers[1]", "numbers[2]", "numbers[3]"]);
+    let taken = app
+        .import(&owner.key, conn, &["+14155550160", "+14155550142"])
+        .await;
+    taken.assert_problem(409, "number_taken");
+    assert!(
+        taken.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("+14155550142")
+    );
+    // Nothing of the failed imports exists.
+    let list = app.get("/v1/phone-numbers", &owner.key).await;
+    assert_eq!(list.body["data"].as_array().unwrap().len(), 2);
+    app.import(&owner.key, conn, &[])
+        .await
+        .assert_problem(422, "validation_failed");
+    let many: Vec<String> = (0..101)
+        .map(|i| format!("+1415555{:04}", 1000 + i))
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    app.import(&owner.key, conn, &many)
+        .await
+        .assert_problem(422, "validation_failed");
+    app.import(&owner.key, 999_999, &["+14155550170"])
+        .await
+        .assert_problem(404, "not_found");
+    // An imported pool-range number is not handed out by provisioning.
+    let r = app.import(&owner.key, conn, &["+19075550100"]).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let p = app
+        .provision(&owner.key, json!({ "area_code": "907" }))
+        .await;
+    assert_eq!(p.body["number"], "+19075550101");
+    // And a held demo number cannot be imported.
+    app.import(&owner.key, conn, &["+19075550101"])
+        .await
+        .assert_problem(409, "number_taken");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verify_voip_outcomes() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("owner").await;
+    let good = app.sip_connection(&t.key, "sip:good.example.com").await;
+    let dead = app
+        .sip_connection(&t.key, "sip:dead.example.com:5060")
+        .await;
+    let ok_id = app.import(&t.key, good, &["+14155550142"]).await.body["data"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/v1/phone-numbers/{ok_id}/verify-voip"),
+            &t.key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["status"], "active");
+    assert_eq!(r.body["voip_verification_status"], "verified");
+    assert!(r.body["voip_last_verified_at"].is_string());
+    assert_eq!(r.body["verification"]["result"], "verified");
+    assert_eq!(
+        r.body["verification"]["checks"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(r.header("etag"), Some("\"2\""));
+
+    let bad_id = app.import(&t.key, dead, &["+14155550143"]).await.body["data"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post(
+            &format!("/v1/phone-numbers/{bad_id}/verify-voip"),
+            &t.key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "provisioning");
+    assert_eq!(r.body["voip_verification_status"], "failed");
+    assert_eq!(r.body["verification"]["result"], "failed");
+    let failed: Vec<_> = r.body["verification"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .collect();
+    assert_eq!(failed[0]["name"], "outbound_trunking");
+    assert!(
+        r.body["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out")
+    );
+
+    let history = app
+        .get(&format!("/v1/phone-numbers/{bad_id}/versions"), &t.key)
+        .await;
+    assert_eq!(history.body["data"][0]["change"], "verification_failed");
+
+    // A verified number that later fails goes back to provisioning.
+    let demo = app.provision(&t.key, json!({})).await.id();
+    app.post(
+        &format!("/v1/phone-numbers/{demo}/verify-voip"),
+        &t.key,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "not_verifiable");
+    app.patch(
+        &format!("/v1/phone-numbers/{ok_id}"),
+        &t.key,
+        json!({ "status": "released" }),
+    )
+    .await;
+    app.post(
+        &format!("/v1/phone-numbers/{ok_id}/verify-voip"),
+        &t.key,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "invalid_status_transition");
+    app.patch(
+        &format!("/v1/phone-numbers/{ok_id}"),
+        &t.key,
+        json!({ "status": "active" }),
+    )
+    .await;
+
+    // Deleting the connection detaches its numbers; they are then not verifiable.
+    assert_eq!(
+        app.delete(&format!("/v1/voip-connections/{good}"), &t.key)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let detached = app.get(&format!("/v1/phone-numbers/{ok_id}"), &t.key).await;
+    assert!(detached.body["voip_connection_id"].is_null());
+    app.post(
+        &format!("/v1/phone-numbers/{ok_id}/verify-voip"),
+        &t.key,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "not_verifiable");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verification_is_bounded_in_time() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("owner").await;
+    let slow = app.sip_connection(&t.key, "sip:slow.example.com").await;
+    let id = app.import(&t.key, slow, &["+14155550144"]).await.body["data"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = app
+        .post(
+            &format!("/v1/phone-numbers/{id}/verify-voip"),
+            &t.key,
+            json!({}),
+        )
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(r.body["verification"]["result"], "failed");
+    assert!(
+        r.body["verification"]["checks"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish")
+    );
+    app.stop().await;
+}

@@ -1,0 +1,21 @@
+//! The contract cases. Each takes a fresh, empty store and panics when the
+//! store breaks a promise of the repository traits; [`crate::contract_tests!`]
+//! runs every one of them as its own test.
+
+mod agents;
+mod changes;
+mod connections;
+mod listing;
+mod numbers;
+mod pool;
+mod tenancy;
+mod versions;
+
+pub use agents::*;
+pub use changes::*;
+pub use connections::*;
+pub use listing::*;
+pub use numbers::*;
+pub use pool::*;
+pub use tenancy::*;
+pub use versions::*;
