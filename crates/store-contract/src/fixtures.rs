@@ -229,7 +229,11 @@ pub async fn save<S: TestStore>(
 }
 
 /// Activates a provisioning demo number.
-pub async fn activate<S: TestStore>(store: &S, number: &PhoneNumber, now: Timestamp) -> PhoneNumber {
+pub async fn activate<S: TestStore>(
+    store: &S,
+    number: &PhoneNumber,
+    now: Timestamp,
+) -> PhoneNumber {
     let updated = number.activate(now).expect("activate transition");
     save(store, number, updated, None).await
 }
@@ -269,6 +273,24 @@ pub async fn change<S: TestStore>(
     save(store, number, updated, None).await
 }
 
+/// More pages than any walk in the suite needs: a walk that gets this far
+/// has a cursor that does not move forward.
+pub const MAX_PAGES: usize = 1_000;
+
+/// The panic message of a walk that never ends.
+pub const TOO_MANY_PAGES: &str = "the page walk does not end: the next cursor does not advance";
+
+/// Moves a page request on to `next`, which must differ from the cursor
+/// the page was read after (else the walk would never end).
+pub fn advance<C: PartialEq + std::fmt::Debug>(after: &mut Option<C>, next: C) {
+    assert_ne!(
+        after.as_ref(),
+        Some(&next),
+        "the next cursor must move past the one the page was read after"
+    );
+    *after = Some(next);
+}
+
 /// Walks every page of `list_numbers`, checking each page's size and cursor.
 pub async fn walk_numbers<S: TestStore>(
     store: &S,
@@ -278,7 +300,7 @@ pub async fn walk_numbers<S: TestStore>(
 ) -> Vec<PhoneNumber> {
     let mut all = Vec::new();
     let mut request = PageRequest::first(limit(size));
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = store
             .list_numbers(org_id, filter, request)
             .await
@@ -286,10 +308,11 @@ pub async fn walk_numbers<S: TestStore>(
         check_page(&page, size, |n| cursor(n.created_at(), n.id().get()));
         all.extend(page.items);
         match page.next {
-            Some(next) => request.after = Some(next),
+            Some(next) => advance(&mut request.after, next),
             None => return all,
         }
     }
+    panic!("{}", TOO_MANY_PAGES)
 }
 
 /// The keyset cursor of an item.

@@ -106,6 +106,7 @@ macro_rules! contract_tests {
             list_numbers_pages_are_stable_under_inserts,
             list_numbers_pages_with_filter,
             list_numbers_excludes_deleted_and_other_orgs,
+            list_numbers_follow_transfers,
             // Changes and deletion.
             save_change_writes_number_and_snapshot,
             save_change_stale_version_conflicts,

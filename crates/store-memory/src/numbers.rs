@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, AreaCode, ChangeKind, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Source,
-    Status, Timestamp, Updated, Version, VersionSnapshot,
+    Actor, AreaCode, ChangeKind, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Source, Status,
+    Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
     ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, Reference,
@@ -51,10 +51,14 @@ impl State {
         self.require_org(org_id)?;
         let agent_in_org = |id| self.agents.get(&id).is_some_and(|a| a.org_id == org_id);
         if let Some(id) = number.inbound_agent_id().filter(|id| !agent_in_org(*id)) {
-            return Err(RepoError::InvalidReference(Reference::InboundAgent(id.get())));
+            return Err(RepoError::InvalidReference(Reference::InboundAgent(
+                id.get(),
+            )));
         }
         if let Some(id) = number.outbound_agent_id().filter(|id| !agent_in_org(*id)) {
-            return Err(RepoError::InvalidReference(Reference::OutboundAgent(id.get())));
+            return Err(RepoError::InvalidReference(Reference::OutboundAgent(
+                id.get(),
+            )));
         }
         if let Some(id) = number.voip_connection_id() {
             let in_org = self
@@ -62,7 +66,9 @@ impl State {
                 .get(&id)
                 .is_some_and(|c| c.connection.org_id == org_id);
             if !in_org {
-                return Err(RepoError::InvalidReference(Reference::VoipConnection(id.get())));
+                return Err(RepoError::InvalidReference(Reference::VoipConnection(
+                    id.get(),
+                )));
             }
         }
         Ok(())
@@ -95,7 +101,9 @@ impl State {
     ) -> Result<Option<PhoneNumber>, RepoError> {
         // The port allows no other error: an unknown org is a caller bug.
         if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::Unexpected(format!("org {org_id} does not exist")));
+            return Err(RepoError::Unexpected(format!(
+                "org {org_id} does not exist"
+            )));
         }
         let free = area_codes
             .iter()
@@ -118,7 +126,9 @@ impl State {
                     .get(&id)
                     .is_some_and(|c| c.connection.org_id == new.org_id());
                 if !in_org {
-                    return Err(RepoError::InvalidReference(Reference::VoipConnection(id.get())));
+                    return Err(RepoError::InvalidReference(Reference::VoipConnection(
+                        id.get(),
+                    )));
                 }
             }
         }
@@ -222,11 +232,9 @@ impl State {
     ) -> Result<Page<VersionSnapshot, Version>, RepoError> {
         let stored = self.org_number(org_id, id).ok_or(RepoError::NotFound)?;
         let versions = &stored.versions;
-        let end = page
-            .after
-            .map_or(versions.len(), |after| {
-                versions.partition_point(|s| s.version < after)
-            });
+        let end = page.after.map_or(versions.len(), |after| {
+            versions.partition_point(|s| s.version < after)
+        });
         let items = versions[..end]
             .iter()
             .rev()

@@ -6,9 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 
 use thunderphone_domain::{
-    Agent, AgentId, ApiKey, ApiKeyId, E164, IdError, Org, OrgId, PhoneNumber, PhoneNumberId,
-    Role, Timestamp, User, UserId, VersionSnapshot, VoipConnection, VoipConnectionId,
-    VoipCredentials,
+    Agent, AgentId, ApiKey, ApiKeyId, E164, IdError, Org, OrgId, PhoneNumber, PhoneNumberId, Role,
+    Timestamp, User, UserId, VersionSnapshot, VoipConnection, VoipConnectionId, VoipCredentials,
 };
 use thunderphone_ports::{ListCursor, Page, PageRequest, Reference, RepoError};
 

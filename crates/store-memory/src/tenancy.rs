@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, Timestamp,
-    User, UserId,
+    ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, Timestamp, User,
+    UserId,
 };
 use thunderphone_ports::{Reference, RepoError, TenancyRepository};
 

@@ -57,10 +57,15 @@ async fn ids_start_at_one() {
 async fn repeated_number_in_one_batch_is_taken() {
     let store = MemoryStore::new();
     let acme = tenant(&store, "acme").await;
-    let drafts = [pool("212", 1), pool("212", 2), pool("212", 1), pool("212", 1)]
-        .into_iter()
-        .map(|n| NewPhoneNumber::demo(acme.org_id, n, at(0)))
-        .collect();
+    let drafts = [
+        pool("212", 1),
+        pool("212", 2),
+        pool("212", 1),
+        pool("212", 1),
+    ]
+    .into_iter()
+    .map(|n| NewPhoneNumber::demo(acme.org_id, n, at(0)))
+    .collect();
     assert_eq!(
         store.insert_numbers(drafts, None).await,
         Err(RepoError::NumbersTaken(vec![pool("212", 1)]))

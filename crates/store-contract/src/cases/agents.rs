@@ -7,7 +7,8 @@ use thunderphone_ports::{PageRequest, RepoError};
 
 use crate::TestStore;
 use crate::fixtures::{
-    activate, agent, at, change, check_page, claim, cursor, limit, missing_agent, name, tenant,
+    MAX_PAGES, TOO_MANY_PAGES, activate, advance, agent, at, change, check_page, claim, cursor,
+    limit, missing_agent, name, tenant,
 };
 
 /// Every agent of `org`, walking pages of `size`.
@@ -18,15 +19,16 @@ async fn walk_agents<S: TestStore>(
 ) -> Vec<Agent> {
     let mut all = Vec::new();
     let mut request = PageRequest::first(limit(size));
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = store.list_agents(org, request).await.unwrap();
         check_page(&page, size, |a| cursor(a.created_at, a.id.get()));
         all.extend(page.items);
         match page.next {
-            Some(next) => request.after = Some(next),
+            Some(next) => advance(&mut request.after, next),
             None => return all,
         }
     }
+    panic!("{}", TOO_MANY_PAGES)
 }
 
 /// Agents are created with their fields, found only in their org, and
@@ -52,7 +54,10 @@ pub async fn agents_create_find_rename<S: TestStore>(store: Arc<S>) {
         None
     );
     assert_eq!(
-        store.find_agent(acme.org_id, missing_agent()).await.unwrap(),
+        store
+            .find_agent(acme.org_id, missing_agent())
+            .await
+            .unwrap(),
         None
     );
 
@@ -95,7 +100,7 @@ pub async fn agents_list_newest_first_paginated<S: TestStore>(store: Arc<S>) {
         created.push(agent(&*store, acme.org_id, &format!("agent {i}"), at(i / 3)).await);
         agent(&*store, globex.org_id, &format!("theirs {i}"), at(i)).await;
     }
-    created.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    created.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id)));
     for size in [1, 4, 11, 50] {
         assert_eq!(
             walk_agents(&*store, acme.org_id, size).await,
@@ -147,7 +152,13 @@ pub async fn agents_in_use_cannot_be_deleted<S: TestStore>(store: Arc<S>) {
         store.delete_agent(acme.org_id, outbound.id).await,
         Err(RepoError::AgentInUse)
     );
-    assert!(store.find_agent(acme.org_id, inbound.id).await.unwrap().is_some());
+    assert!(
+        store
+            .find_agent(acme.org_id, inbound.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     change(&*store, &first, Some(None), None, None, at(6)).await;
     store

@@ -73,7 +73,10 @@ pub async fn save_change_writes_number_and_snapshot<S: TestStore>(store: Arc<S>)
         .list_versions(acme.org_id, number.id(), PageRequest::first(limit(10)))
         .await
         .unwrap();
-    assert_eq!(versions.items[0], activated.snapshot(ChangeKind::Activated, None));
+    assert_eq!(
+        versions.items[0],
+        activated.snapshot(ChangeKind::Activated, None)
+    );
 }
 
 /// A change computed from an old version is refused with the current
@@ -173,7 +176,9 @@ pub async fn save_change_rejects_connection_outside_new_org<S: TestStore>(store:
     let theirs = connection(&*store, globex.org_id, "theirs", at(0)).await;
     let number = import(&*store, acme.org_id, ours.id, &[pool("212", 1)], at(1)).await;
     let number = verify(&*store, &number[0], at(2)).await;
-    let wrong = number.transfer(globex.org_id, Some(ours.id), at(3)).unwrap();
+    let wrong = number
+        .transfer(globex.org_id, Some(ours.id), at(3))
+        .unwrap();
     let change = NumberChange {
         expected: number.version(),
         updated: wrong,
@@ -189,7 +194,9 @@ pub async fn save_change_rejects_connection_outside_new_org<S: TestStore>(store:
         store.find_number(acme.org_id, number.id()).await.unwrap(),
         Some(number.clone())
     );
-    let right = number.transfer(globex.org_id, Some(theirs.id), at(3)).unwrap();
+    let right = number
+        .transfer(globex.org_id, Some(theirs.id), at(3))
+        .unwrap();
     let moved = store
         .save_change(NumberChange {
             expected: number.version(),
@@ -256,7 +263,10 @@ pub async fn delete_number_soft_deletes<S: TestStore>(store: Arc<S>) {
         .await
         .unwrap();
     assert_eq!(deleted, number);
-    assert_eq!(store.find_number(acme.org_id, number.id()).await.unwrap(), None);
+    assert_eq!(
+        store.find_number(acme.org_id, number.id()).await.unwrap(),
+        None
+    );
     assert_eq!(store.find_number_unscoped(number.id()).await.unwrap(), None);
     let listed = walk_numbers(&*store, acme.org_id, &NumberFilter::default(), 10).await;
     assert!(listed.is_empty());

@@ -10,23 +10,24 @@ use thunderphone_ports::{NewVoipConnection, NumberFilter, PageRequest, RepoError
 
 use crate::TestStore;
 use crate::fixtures::{
-    at, check_page, connection, cursor, import, limit, name, pool, tenant, twilio_credentials,
-    verify, walk_numbers,
+    MAX_PAGES, TOO_MANY_PAGES, advance, at, check_page, connection, cursor, import, limit, name,
+    pool, tenant, twilio_credentials, verify, walk_numbers,
 };
 
 /// Every connection of `org`, walking pages of `size`.
 async fn walk_connections<S: TestStore>(store: &S, org: OrgId, size: i64) -> Vec<VoipConnection> {
     let mut all = Vec::new();
     let mut request = PageRequest::first(limit(size));
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = store.list_connections(org, request).await.unwrap();
         check_page(&page, size, |c| cursor(c.created_at, c.id.get()));
         all.extend(page.items);
         match page.next {
-            Some(next) => request.after = Some(next),
+            Some(next) => advance(&mut request.after, next),
             None => return all,
         }
     }
+    panic!("{}", TOO_MANY_PAGES)
 }
 
 /// A connection is stored with its fields and provider; its credentials
@@ -70,7 +71,10 @@ pub async fn connections_create_find_credentials<S: TestStore>(store: Arc<S>) {
     assert_ne!(sip.id, created.id);
 
     assert_eq!(
-        store.find_connection(acme.org_id, created.id).await.unwrap(),
+        store
+            .find_connection(acme.org_id, created.id)
+            .await
+            .unwrap(),
         Some(created.clone())
     );
     assert_eq!(
@@ -88,7 +92,10 @@ pub async fn connections_create_find_credentials<S: TestStore>(store: Arc<S>) {
         Some((sip, sip_credentials))
     );
     assert_eq!(
-        store.find_connection(globex.org_id, created.id).await.unwrap(),
+        store
+            .find_connection(globex.org_id, created.id)
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -99,7 +106,10 @@ pub async fn connections_create_find_credentials<S: TestStore>(store: Arc<S>) {
         None
     );
     let missing = VoipConnectionId::new(999_999).unwrap();
-    assert_eq!(store.find_connection(acme.org_id, missing).await.unwrap(), None);
+    assert_eq!(
+        store.find_connection(acme.org_id, missing).await.unwrap(),
+        None
+    );
 }
 
 /// Connections list newest first (ties by id desc), only the org's, and
@@ -112,7 +122,7 @@ pub async fn connections_list_newest_first_paginated<S: TestStore>(store: Arc<S>
         created.push(connection(&*store, acme.org_id, &format!("conn {i}"), at(i / 2)).await);
         connection(&*store, globex.org_id, &format!("theirs {i}"), at(i)).await;
     }
-    created.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    created.sort_by_key(|c| std::cmp::Reverse((c.created_at, c.id)));
     for size in [1, 2, 9, 50] {
         assert_eq!(
             walk_connections(&*store, acme.org_id, size).await,
@@ -129,19 +139,39 @@ pub async fn connections_delete_detaches_numbers<S: TestStore>(store: Arc<S>) {
     let acme = tenant(&*store, "acme").await;
     let doomed = connection(&*store, acme.org_id, "doomed", at(0)).await;
     let kept = connection(&*store, acme.org_id, "kept", at(0)).await;
-    let linked = import(&*store, acme.org_id, doomed.id, &[pool("212", 1), pool("212", 2)], at(1)).await;
+    let linked = import(
+        &*store,
+        acme.org_id,
+        doomed.id,
+        &[pool("212", 1), pool("212", 2)],
+        at(1),
+    )
+    .await;
     let active = verify(&*store, &linked[0], at(2)).await;
-    let other = import(&*store, acme.org_id, kept.id, &[pool("646", 1)], at(3)).await.remove(0);
-    let deleted = import(&*store, acme.org_id, doomed.id, &[pool("718", 1)], at(4)).await.remove(0);
-    store.delete_number(acme.org_id, deleted.id(), None).await.unwrap();
+    let other = import(&*store, acme.org_id, kept.id, &[pool("646", 1)], at(3))
+        .await
+        .remove(0);
+    let deleted = import(&*store, acme.org_id, doomed.id, &[pool("718", 1)], at(4))
+        .await
+        .remove(0);
+    store
+        .delete_number(acme.org_id, deleted.id(), None)
+        .await
+        .unwrap();
 
     store
         .delete_connection(acme.org_id, doomed.id, at(10), Some(acme.actor()))
         .await
         .unwrap();
-    assert_eq!(store.find_connection(acme.org_id, doomed.id).await.unwrap(), None);
     assert_eq!(
-        store.find_connection_credentials(acme.org_id, doomed.id).await.unwrap(),
+        store.find_connection(acme.org_id, doomed.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .find_connection_credentials(acme.org_id, doomed.id)
+            .await
+            .unwrap(),
         None
     );
 
@@ -160,7 +190,10 @@ pub async fn connections_delete_detaches_numbers<S: TestStore>(store: Arc<S>) {
             .await
             .unwrap();
         let snapshot = &versions.items[0];
-        assert_eq!(snapshot, &after.snapshot(ChangeKind::Assigned, Some(acme.actor())));
+        assert_eq!(
+            snapshot,
+            &after.snapshot(ChangeKind::Assigned, Some(acme.actor()))
+        );
         assert_eq!(snapshot.voip_connection_id, None);
     }
     assert_eq!(active.status(), Status::Active);
@@ -168,11 +201,20 @@ pub async fn connections_delete_detaches_numbers<S: TestStore>(store: Arc<S>) {
         store.find_number(acme.org_id, other.id()).await.unwrap(),
         Some(other.clone())
     );
-    let filter = NumberFilter { voip_connection_id: Some(doomed.id), ..Default::default() };
-    assert!(walk_numbers(&*store, acme.org_id, &filter, 10).await.is_empty());
+    let filter = NumberFilter {
+        voip_connection_id: Some(doomed.id),
+        ..Default::default()
+    };
+    assert!(
+        walk_numbers(&*store, acme.org_id, &filter, 10)
+            .await
+            .is_empty()
+    );
     assert_eq!(walk_connections(&*store, acme.org_id, 10).await, vec![kept]);
     assert_eq!(
-        store.delete_connection(acme.org_id, doomed.id, at(11), None).await,
+        store
+            .delete_connection(acme.org_id, doomed.id, at(11), None)
+            .await,
         Err(RepoError::NotFound)
     );
 }
@@ -183,14 +225,20 @@ pub async fn connections_delete_is_org_scoped<S: TestStore>(store: Arc<S>) {
     let acme = tenant(&*store, "acme").await;
     let globex = tenant(&*store, "globex").await;
     let trunk = connection(&*store, acme.org_id, "trunk", at(0)).await;
-    let number = import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(1)).await.remove(0);
+    let number = import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(1))
+        .await
+        .remove(0);
     assert_eq!(
-        store.delete_connection(globex.org_id, trunk.id, at(2), None).await,
+        store
+            .delete_connection(globex.org_id, trunk.id, at(2), None)
+            .await,
         Err(RepoError::NotFound)
     );
     let missing = VoipConnectionId::new(999_999).unwrap();
     assert_eq!(
-        store.delete_connection(acme.org_id, missing, at(2), None).await,
+        store
+            .delete_connection(acme.org_id, missing, at(2), None)
+            .await,
         Err(RepoError::NotFound)
     );
     assert_eq!(

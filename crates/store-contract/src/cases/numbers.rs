@@ -94,7 +94,14 @@ pub async fn insert_numbers_is_all_or_nothing<S: TestStore>(store: Arc<S>) {
 
     let listed = walk_numbers(&*store, acme.org_id, &NumberFilter::default(), 50).await;
     assert_eq!(listed.len(), 1, "nothing of the failed batch was created");
-    let free = import(&*store, acme.org_id, trunk.id, &[pool("646", 1), pool("646", 2)], at(5)).await;
+    let free = import(
+        &*store,
+        acme.org_id,
+        trunk.id,
+        &[pool("646", 1), pool("646", 2)],
+        at(5),
+    )
+    .await;
     assert_eq!(free.len(), 2, "the free numbers are still free");
 }
 
@@ -129,7 +136,14 @@ pub async fn insert_numbers_rejects_foreign_connection<S: TestStore>(store: Arc<
     );
     let listed = walk_numbers(&*store, acme.org_id, &NumberFilter::default(), 50).await;
     assert!(listed.is_empty(), "nothing was created");
-    import(&*store, acme.org_id, ours.id, &[pool("212", 1), pool("212", 2)], at(3)).await;
+    import(
+        &*store,
+        acme.org_id,
+        ours.id,
+        &[pool("212", 1), pool("212", 2)],
+        at(3),
+    )
+    .await;
 }
 
 /// `find_number` sees only the org's not-deleted numbers.
@@ -146,7 +160,10 @@ pub async fn find_number_is_org_scoped<S: TestStore>(store: Arc<S>) {
         None
     );
     assert_eq!(
-        store.find_number(acme.org_id, missing_number()).await.unwrap(),
+        store
+            .find_number(acme.org_id, missing_number())
+            .await
+            .unwrap(),
         None
     );
     store
@@ -204,7 +221,14 @@ pub async fn pending_activations_are_provisioning_demo_numbers<S: TestStore>(sto
         .delete_number(acme.org_id, deleted.id(), None)
         .await
         .unwrap();
-    let voip = import(&*store, acme.org_id, trunk.id, &[pool("212", 1), pool("212", 2)], at(8)).await;
+    let voip = import(
+        &*store,
+        acme.org_id,
+        trunk.id,
+        &[pool("212", 1), pool("212", 2)],
+        at(8),
+    )
+    .await;
     verify(&*store, &voip[1], at(9)).await;
     let bypassed = demo(&*store, globex.org_id, &[pool("646", 9)], at(10)).await;
 

@@ -64,7 +64,10 @@ pub async fn pool_claims_lowest_free_line_of_first_area_code<S: TestStore>(store
 pub async fn pool_falls_through_to_next_area_code<S: TestStore>(store: Arc<S>) {
     let acme = tenant(&*store, "acme").await;
     let globex = tenant(&*store, "globex").await;
-    let lines: Vec<_> = (0..100).filter(|l| *l != 42).map(|l| pool("415", l)).collect();
+    let lines: Vec<_> = (0..100)
+        .filter(|l| *l != 42)
+        .map(|l| pool("415", l))
+        .collect();
     demo(&*store, globex.org_id, &lines, at(1)).await;
 
     let codes = [area("415"), area("212")];
@@ -106,7 +109,12 @@ pub async fn pool_returns_none_when_exhausted<S: TestStore>(store: Arc<S>) {
         None
     );
     let third = store
-        .claim_pool_number(acme.org_id, &[area("415"), area("212"), area("646")], at(3), None)
+        .claim_pool_number(
+            acme.org_id,
+            &[area("415"), area("212"), area("646")],
+            at(3),
+            None,
+        )
         .await
         .unwrap()
         .expect("646 is free");

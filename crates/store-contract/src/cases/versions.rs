@@ -7,7 +7,8 @@ use thunderphone_ports::{PageRequest, RepoError};
 
 use crate::TestStore;
 use crate::fixtures::{
-    activate, agent, at, change, check_page, claim, limit, missing_number, save, tenant,
+    MAX_PAGES, TOO_MANY_PAGES, activate, advance, agent, at, change, check_page, claim, limit,
+    missing_number, save, tenant,
 };
 
 /// Every snapshot `org` sees, walking pages of `size`.
@@ -19,15 +20,16 @@ async fn walk_versions<S: TestStore>(
 ) -> Vec<VersionSnapshot> {
     let mut all = Vec::new();
     let mut request = PageRequest::first(limit(size));
-    loop {
+    for _ in 0..MAX_PAGES {
         let page = store.list_versions(org, id, request).await.unwrap();
         check_page(&page, size, |s| s.version);
         all.extend(page.items);
         match page.next {
-            Some(next) => request.after = Some(next),
+            Some(next) => advance(&mut request.after, next),
             None => return all,
         }
     }
+    panic!("{}", TOO_MANY_PAGES)
 }
 
 fn versions(snapshots: &[VersionSnapshot]) -> Vec<i64> {
