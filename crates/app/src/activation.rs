@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use thunderphone_domain::{PhoneNumber, PhoneNumberId};
+use thunderphone_domain::{PhoneNumber, PhoneNumberId, Source, Status};
 use thunderphone_ports::{NumberChange, ProviderError, RepoError};
 
 use crate::{App, AppError};
@@ -83,6 +83,9 @@ impl App {
         let Some(number) = self.ports.numbers.find_number_unscoped(id).await? else {
             return Ok(()); // deleted meanwhile: nothing to activate
         };
+        if number.source() != Source::Demo || number.status() != Status::Provisioning {
+            return Ok(()); // not (or no longer) waiting for the provider
+        }
         let outcome = self.ask_provider(&number).await;
         self.record_outcome(id, outcome).await
     }

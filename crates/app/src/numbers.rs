@@ -1,7 +1,8 @@
 //! Reading and changing numbers: get, list, PUT/PATCH, DELETE, versions.
 
 use thunderphone_domain::{
-    AgentUpdate, PhoneNumber, PhoneNumberId, Principal, Status, Version, VersionSnapshot,
+    AgentUpdate, PhoneNumber, PhoneNumberId, Principal, Status, Timestamp, Updated, Version,
+    VersionSnapshot,
 };
 use thunderphone_ports::{ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError};
 
@@ -79,10 +80,17 @@ impl App {
         update: NumberUpdate,
         if_match: Option<IfMatch>,
     ) -> Result<PhoneNumber, AppError> {
+        // Existence first: an unknown (or another org's) number is a 404
+        // whatever the body says.
+        let number = self.get_number(caller, id).await?;
         self.check_agents(caller, &update.agents).await?;
-        self.modify(caller, id, if_match.as_ref(), |number, now| {
-            Ok(number.update(update.agents, update.status, now)?)
-        })
+        self.modify_from(
+            caller,
+            Some(number),
+            id,
+            if_match.as_ref(),
+            |number, now| Ok(number.update(update.agents, update.status, now)?),
+        )
         .await
     }
 
@@ -123,13 +131,27 @@ impl App {
         caller: &Principal,
         id: PhoneNumberId,
         if_match: Option<&IfMatch>,
-        transition: impl Fn(
-            &PhoneNumber,
-            thunderphone_domain::Timestamp,
-        ) -> Result<Option<thunderphone_domain::Updated>, AppError>,
+        transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
+    ) -> Result<PhoneNumber, AppError> {
+        self.modify_from(caller, None, id, if_match, transition)
+            .await
+    }
+
+    /// [`App::modify`] starting from a number the caller has just read, to
+    /// save a round trip.
+    async fn modify_from(
+        &self,
+        caller: &Principal,
+        mut first_read: Option<PhoneNumber>,
+        id: PhoneNumberId,
+        if_match: Option<&IfMatch>,
+        transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
         for _ in 0..MAX_WRITE_RETRIES {
-            let number = self.get_number(caller, id).await?;
+            let number = match first_read.take() {
+                Some(number) => number,
+                None => self.get_number(caller, id).await?,
+            };
             IfMatch::check(if_match, number.version())?;
             let Some(updated) = transition(&number, self.ports.clock.now())? else {
                 return Ok(number);
@@ -169,7 +191,7 @@ impl App {
     ) -> Result<(), AppError> {
         let number = self.get_number(caller, id).await?;
         IfMatch::check(if_match.as_ref(), number.version())?;
-        let expected = if_match.is_some().then_some(number.version());
+        let expected = matches!(if_match, Some(IfMatch::Versions(_))).then_some(number.version());
         let deleted = match self
             .ports
             .numbers

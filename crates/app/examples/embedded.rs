@@ -1,0 +1,113 @@
+//! Embedding ThunderPhone Numbers in another Rust service, without the HTTP
+//! adapter: pick an adapter for every port, build an [`App`], and call the
+//! use cases directly with a [`Principal`].
+//!
+//! Here the store is the in-memory one, the carrier is a provider written
+//! right in this file, and VoIP verification is not configured.
+//!
+//! Run it with `cargo run -p thunderphone-app --example embedded`.
+
+#![allow(clippy::print_stdout)]
+
+use std::error::Error;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use thunderphone_app::{App, Ports, ProvisionRequest, Settings};
+use thunderphone_carriers::UnsupportedVerifier;
+use thunderphone_domain::{AreaCode, DisplayName, E164, Email, Role};
+use thunderphone_ports::{NumberProvider, ProviderError, SystemClock};
+use thunderphone_store_memory::MemoryStore;
+
+/// Your own carrier integration: anything implementing [`NumberProvider`].
+/// This one brings every number live at once and logs what it is asked.
+#[derive(Debug, Default)]
+struct InstantProvider {
+    activations: AtomicU32,
+}
+
+#[async_trait]
+impl NumberProvider for InstantProvider {
+    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+        let n = self.activations.fetch_add(1, Ordering::SeqCst) + 1;
+        println!("[provider] activation request #{n}: {number} is live");
+        Ok(())
+    }
+
+    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
+        println!("[provider] {number} given back");
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    // One store value serves every storage port.
+    let store = Arc::new(MemoryStore::new());
+    let ports = Ports {
+        numbers: store.clone(),
+        agents: store.clone(),
+        connections: store.clone(),
+        tenancy: store.clone(),
+        health: store,
+        provider: Arc::new(InstantProvider::default()),
+        verifier: Arc::new(UnsupportedVerifier),
+        clock: Arc::new(SystemClock),
+    };
+    let app = App::new(ports, Settings::default());
+    app.ready().await?;
+
+    // Tenancy is the operator's job: an org, a user who owns it, and an API
+    // key. The key is shown once; only its hash is stored.
+    let org = app.create_org(DisplayName::parse("Acme Dental")?).await?;
+    let user = app.create_user(Email::parse("ops@acme.example")?).await?;
+    app.set_membership(org.id, user.id, Role::Owner).await?;
+    let issued = app.create_api_key(user.id, org.id).await?;
+    println!(
+        "org {} / user {} / API key {}…",
+        org.id,
+        user.id,
+        &issued.key[..8]
+    );
+
+    // Every use case takes the caller; authenticate a bearer token to get it.
+    let caller = app.authenticate(&issued.key).await?;
+    println!(
+        "authenticated as user {} ({}) in org {}",
+        caller.user_id, caller.role, caller.org_id
+    );
+
+    let provisioned = app
+        .provision(
+            &caller,
+            ProvisionRequest {
+                area_code: Some(AreaCode::parse("415")?),
+                ..ProvisionRequest::default()
+            },
+        )
+        .await?;
+    let id = provisioned.number.id();
+    println!(
+        "reserved {} (id {id}, matched on {}), status {}",
+        provisioned.number.number(),
+        provisioned.matched_on.as_str(),
+        provisioned.number.status(),
+    );
+
+    // `provision` has already started the activation job on this runtime.
+    // Running a job inline as well waits for the outcome deterministically;
+    // whichever job finishes first records it, the other finds the number
+    // settled and records nothing. Both may call the provider, so a
+    // provider's `activate` must be idempotent (this one logs each call).
+    app.run_activation(id).await?;
+
+    let number = app.get_number(&caller, id).await?;
+    println!(
+        "number {} is {} (version {})",
+        number.number(),
+        number.status(),
+        number.version()
+    );
+    Ok(())
+}
