@@ -50,7 +50,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),
-        health: store,
+        health: store.clone(),
+        jobs: store,
         provider: Arc::new(InstantProvider::default()),
         verifier: Arc::new(UnsupportedVerifier),
         clock: Arc::new(SystemClock),
@@ -95,11 +96,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         provisioned.number.status(),
     );
 
-    // `provision` has already started the activation job on this runtime.
-    // Running a job inline as well waits for the outcome deterministically;
-    // whichever job finishes first records it, the other finds the number
-    // settled and records nothing. Both may call the provider, so a
-    // provider's `activate` must be idempotent (this one logs each call).
+    // `provision` queued an activation job. A service would run
+    // `app.run_activation_worker(shutdown)` in the background for all jobs;
+    // here we run this one job inline to wait for its outcome.
     app.run_activation(id).await?;
 
     let number = app.get_number(&caller, id).await?;

@@ -1,13 +1,22 @@
-//! The activation job of a provisioned demo number: ask the provider,
-//! bounded per attempt and in attempts, then record `activated` or
-//! `provisioning_failed`. A number is its own job marker: while it is a
-//! `provisioning` demo number its job is pending, so jobs are resumed after
-//! a restart from the store ([`App::resume_activations`]).
+//! Activation of provisioned demo numbers: ask the provider, bounded per
+//! attempt and in attempts, then record `activated` or
+//! `provisioning_failed`.
+//!
+//! Jobs live in the store's [`ActivationQueue`](thunderphone_ports::ActivationQueue):
+//! the pool claim creates one with the number, in the same transaction. The
+//! worker ([`App::run_activation_worker`]) leases due jobs, makes one
+//! attempt per lease, and either settles the number or schedules a retry
+//! with backoff. A worker that dies loses nothing: its leases expire and
+//! any worker (of any instance) picks the jobs up again. Because the lease
+//! outlives an attempt, no job runs on two workers at once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use thunderphone_domain::{PhoneNumber, PhoneNumberId, Source, Status};
-use thunderphone_ports::{NumberChange, ProviderError, RepoError};
+use thunderphone_domain::{E164, PhoneNumberId, Source, Status};
+use thunderphone_ports::{ActivationJob, NumberChange, ProviderError, RepoError};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use crate::{App, AppError};
 
@@ -22,6 +31,11 @@ pub struct ActivationPolicy {
     pub initial_backoff: Duration,
     /// Upper bound on the wait between attempts.
     pub max_backoff: Duration,
+    /// How often an idle worker looks for due jobs (retries, jobs of other
+    /// instances, expired leases). New jobs of this instance wake it at once.
+    pub poll_interval: Duration,
+    /// Attempts one worker runs at the same time.
+    pub max_in_flight: usize,
 }
 
 impl Default for ActivationPolicy {
@@ -31,6 +45,8 @@ impl Default for ActivationPolicy {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(500),
+            max_in_flight: 256,
         }
     }
 }
@@ -42,6 +58,14 @@ impl ActivationPolicy {
             .saturating_mul(factor)
             .min(self.max_backoff)
     }
+
+    /// How long a leased job stays with its worker: longer than an attempt
+    /// can take, so a live worker never loses its job to another.
+    fn lease(&self) -> Duration {
+        self.attempt_timeout
+            .saturating_mul(2)
+            .max(Duration::from_secs(5))
+    }
 }
 
 /// What the provider finally said.
@@ -50,32 +74,93 @@ enum Outcome {
     Failed(String),
 }
 
+/// The result of one attempt.
+enum Attempt {
+    /// The provider decided: record it.
+    Settled(Outcome),
+    /// Worth retrying; the error says why it failed.
+    Retry(String),
+}
+
 impl App {
-    /// Starts the activation job of a number in the background.
-    pub(crate) fn spawn_activation(&self, id: PhoneNumberId) {
-        let app = self.clone();
-        tokio::spawn(async move {
-            if let Err(error) = app.run_activation(id).await {
-                tracing::error!(number_id = %id, %error, "activation job failed to record its outcome");
+    /// Tells the worker a new job is due, so it does not wait for its poll.
+    pub(crate) fn wake_activation_worker(&self) {
+        self.worker_wakeup.notify_one();
+    }
+
+    /// Runs activation jobs until `shutdown` completes, then waits for the
+    /// attempts in flight (bound that wait from outside if needed). Run one
+    /// per process; several processes may share one store.
+    pub async fn run_activation_worker(&self, shutdown: impl std::future::Future<Output = ()>) {
+        let policy = self.settings.activation.clone();
+        let slots = Arc::new(Semaphore::new(policy.max_in_flight.max(1)));
+        let mut in_flight = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let free = slots.available_permits();
+            if free > 0 {
+                let now = self.ports.clock.now();
+                let lease_until =
+                    now + chrono::Duration::from_std(policy.lease()).unwrap_or_default();
+                match self.ports.jobs.lease_due(now, lease_until, free).await {
+                    Ok(jobs) => {
+                        for job in jobs {
+                            let Ok(permit) = slots.clone().acquire_owned().await else {
+                                break;
+                            };
+                            let app = self.clone();
+                            in_flight.spawn(async move {
+                                let id = job.number_id;
+                                if let Err(error) = app.run_leased(job).await {
+                                    tracing::error!(number_id = %id, %error, "activation attempt could not be recorded");
+                                }
+                                drop(permit);
+                            });
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "cannot lease activation jobs"),
+                }
             }
-        });
-    }
-
-    /// Restarts the jobs of every pending activation; call once at start-up.
-    /// Returns how many were resumed.
-    ///
-    /// # Errors
-    /// When the store cannot list them.
-    pub async fn resume_activations(&self) -> Result<usize, AppError> {
-        let pending = self.ports.numbers.pending_activations().await?;
-        for number in &pending {
-            self.spawn_activation(number.id());
+            while in_flight.try_join_next().is_some() {}
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.worker_wakeup.notified() => {}
+                () = tokio::time::sleep(policy.poll_interval) => {}
+            }
         }
-        Ok(pending.len())
+        tracing::info!(in_flight = in_flight.len(), "activation worker stopping");
+        while in_flight.join_next().await.is_some() {}
     }
 
-    /// Runs one job to its end. Public so that embedders and tests can run
-    /// a job inline instead of in the background.
+    /// One attempt of a leased job; settles the number or schedules a retry.
+    async fn run_leased(&self, job: ActivationJob) -> Result<(), AppError> {
+        if !self.still_pending(job.number_id).await? {
+            return Ok(());
+        }
+        let policy = &self.settings.activation;
+        match self.attempt(job.number_id, &job.number).await {
+            Attempt::Settled(outcome) => self.record_outcome(job.number_id, outcome).await,
+            Attempt::Retry(error) => {
+                let attempts = job.attempts.saturating_add(1);
+                if attempts >= policy.max_attempts {
+                    let outcome = Outcome::Failed(gave_up(policy.max_attempts, &error));
+                    return self.record_outcome(job.number_id, outcome).await;
+                }
+                let backoff =
+                    chrono::Duration::from_std(policy.backoff(attempts)).unwrap_or_default();
+                let due = self.ports.clock.now() + backoff;
+                Ok(self
+                    .ports
+                    .jobs
+                    .retry_at(job.number_id, attempts, due, &error)
+                    .await?)
+            }
+        }
+    }
+
+    /// Runs one number's activation to its end inline, every attempt and
+    /// backoff included, without the queue. For embedders and tests that
+    /// do not run a worker.
     ///
     /// # Errors
     /// Only when the outcome cannot be stored.
@@ -86,37 +171,47 @@ impl App {
         if number.source() != Source::Demo || number.status() != Status::Provisioning {
             return Ok(()); // not (or no longer) waiting for the provider
         }
-        let outcome = self.ask_provider(&number).await;
-        self.record_outcome(id, outcome).await
-    }
-
-    async fn ask_provider(&self, number: &PhoneNumber) -> Outcome {
-        let policy = &self.settings.activation;
+        let policy = self.settings.activation.clone();
         let mut last_error = String::from("no attempt was made");
         for attempt in 1..=policy.max_attempts {
-            let call = self.ports.provider.activate(number.number());
-            match tokio::time::timeout(policy.attempt_timeout, call).await {
-                Ok(Ok(())) => return Outcome::Activated,
-                Ok(Err(ProviderError::Rejected(reason))) => {
-                    return Outcome::Failed(format!("the provider refused the number: {reason}"));
-                }
-                Ok(Err(ProviderError::Unavailable(reason))) => last_error = reason,
-                Err(_) => {
-                    last_error = format!(
-                        "the provider did not answer within {} ms",
-                        policy.attempt_timeout.as_millis()
-                    );
-                }
+            match self.attempt(id, number.number()).await {
+                Attempt::Settled(outcome) => return self.record_outcome(id, outcome).await,
+                Attempt::Retry(error) => last_error = error,
             }
-            tracing::warn!(number_id = %number.id(), attempt, error = %last_error, "activation attempt failed");
             if attempt < policy.max_attempts {
                 tokio::time::sleep(policy.backoff(attempt)).await;
             }
         }
-        Outcome::Failed(format!(
-            "the provider did not activate the number after {} attempts: {last_error}",
-            policy.max_attempts
-        ))
+        let outcome = Outcome::Failed(gave_up(policy.max_attempts, &last_error));
+        self.record_outcome(id, outcome).await
+    }
+
+    async fn still_pending(&self, id: PhoneNumberId) -> Result<bool, AppError> {
+        let number = self.ports.numbers.find_number_unscoped(id).await?;
+        Ok(
+            number
+                .is_some_and(|n| n.source() == Source::Demo && n.status() == Status::Provisioning),
+        )
+    }
+
+    async fn attempt(&self, id: PhoneNumberId, number: &E164) -> Attempt {
+        let timeout = self.settings.activation.attempt_timeout;
+        let error = match tokio::time::timeout(timeout, self.ports.provider.activate(number)).await
+        {
+            Ok(Ok(())) => return Attempt::Settled(Outcome::Activated),
+            Ok(Err(ProviderError::Rejected(reason))) => {
+                return Attempt::Settled(Outcome::Failed(format!(
+                    "the provider refused the number: {reason}"
+                )));
+            }
+            Ok(Err(ProviderError::Unavailable(reason))) => reason,
+            Err(_) => format!(
+                "the provider did not answer within {} ms",
+                timeout.as_millis()
+            ),
+        };
+        tracing::warn!(number_id = %id, %error, "activation attempt failed");
+        Attempt::Retry(error)
     }
 
     /// Records the outcome, re-reading on a concurrent change (a client may
@@ -153,6 +248,10 @@ impl App {
             "number {id} kept changing while recording its activation"
         )))
     }
+}
+
+fn gave_up(attempts: u32, last_error: &str) -> String {
+    format!("the provider did not activate the number after {attempts} attempts: {last_error}")
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_ports::{
-    AgentRepository, Clock, NumberProvider, NumberRepository, StoreHealth, TenancyRepository,
-    VoipConnectionRepository, VoipVerifier,
+    ActivationQueue, AgentRepository, Clock, NumberProvider, NumberRepository, StoreHealth,
+    TenancyRepository, VoipConnectionRepository, VoipVerifier,
 };
 
 pub use activation::ActivationPolicy;
@@ -57,6 +57,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Store reachability, for readiness.
     pub health: Arc<dyn StoreHealth>,
+    /// Durable activation jobs.
+    pub jobs: Arc<dyn ActivationQueue>,
 }
 
 /// Tunables of the use cases.
@@ -82,6 +84,7 @@ impl Default for Settings {
 pub struct App {
     ports: Ports,
     settings: Arc<Settings>,
+    worker_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -90,6 +93,7 @@ impl App {
         Self {
             ports,
             settings: Arc::new(settings),
+            worker_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
     }
 

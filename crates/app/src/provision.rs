@@ -128,7 +128,7 @@ impl App {
                 .await?;
             if let Some(number) = claimed {
                 tracing::info!(number_id = %number.id(), matched_on = tier.matched_on.as_str(), "number reserved");
-                self.spawn_activation(number.id());
+                self.wake_activation_worker();
                 return Ok(Provisioned {
                     number,
                     matched_on: tier.matched_on,

@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use common::*;
 use mockall::Sequence;
 use thunderphone_app::{AppError, MatchedOn, ProvisionRequest};
@@ -211,52 +208,4 @@ async fn store_unavailable_stops_the_chain_with_unavailable() {
         panic!("expected Unavailable, got {result:?}");
     };
     assert!(message.contains("connection refused"), "{message}");
-}
-
-#[tokio::test]
-async fn provisioning_starts_the_activation_job_in_the_background() {
-    let mut m = Mocks::new();
-    let number = provisioning_demo(7, "+14155550100");
-    let claimed = number.clone();
-    m.numbers
-        .expect_claim_pool_number()
-        .times(1)
-        .returning(move |_, _, _, _| Ok(Some(claimed.clone())));
-    let stored = number.clone();
-    m.numbers
-        .expect_find_number_unscoped()
-        .withf(|id| *id == number_id(7))
-        .returning(move |_| Ok(Some(stored.clone())));
-    m.provider
-        .expect_activate()
-        .withf(|n| n.as_str() == "+14155550100")
-        .times(1)
-        .returning(|_| Ok(()));
-    let done = Arc::new(tokio::sync::Notify::new());
-    let signal = done.clone();
-    let saves = common::Saves::default();
-    let sink = saves.clone();
-    m.numbers
-        .expect_save_change()
-        .times(1)
-        .returning(move |change| {
-            let saved = change.updated.number.clone();
-            sink.push(change);
-            signal.notify_one();
-            Ok(saved)
-        });
-    let app = m.app();
-
-    let provisioned = app
-        .provision(&principal(Role::Member), request(Some("415"), None, None))
-        .await
-        .unwrap();
-    assert_eq!(provisioned.number.status(), Status::Provisioning);
-
-    tokio::time::timeout(Duration::from_secs(5), done.notified())
-        .await
-        .expect("the activation job should run in the background");
-    let change = saves.only();
-    assert_eq!(change.updated.number.id(), number_id(7));
-    assert_eq!(change.updated.number.status(), Status::Active);
 }

@@ -11,6 +11,7 @@ mod error;
 mod health;
 mod page;
 mod provider;
+mod queue;
 mod repository;
 mod verifier;
 
@@ -19,6 +20,7 @@ pub use error::{ProviderError, Reference, RepoError};
 pub use health::StoreHealth;
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::NumberProvider;
+pub use queue::{ActivationJob, ActivationQueue};
 pub use repository::{
     AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
     TenancyRepository, VoipConnectionRepository,
@@ -28,7 +30,7 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 #[cfg(feature = "mock")]
 pub use {
     clock::MockClock, health::MockStoreHealth, provider::MockNumberProvider,
-    repository::MockAgentRepository, repository::MockNumberRepository,
+    queue::MockActivationQueue, repository::MockAgentRepository, repository::MockNumberRepository,
     repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
     verifier::MockVoipVerifier,
 };

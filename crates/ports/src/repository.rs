@@ -160,10 +160,6 @@ pub trait NumberRepository: Send + Sync {
         id: PhoneNumberId,
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, RepoError>;
-
-    /// Demo numbers still `provisioning`: the activation jobs to resume
-    /// after a restart.
-    async fn pending_activations(&self) -> Result<Vec<PhoneNumber>, RepoError>;
 }
 
 /// Agents of an org.

@@ -33,24 +33,26 @@ pub struct Running {
     pub app: App,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop_worker: tokio::sync::watch::Sender<bool>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops accepting, lets in-flight requests finish, and waits.
-    pub async fn stop(self) {
+    /// Stops accepting, lets in-flight requests finish, then lets the
+    /// activation worker finish its attempts in flight (at most `deadline`;
+    /// unfinished jobs are picked up again after a restart).
+    pub async fn stop_within(self, deadline: Duration) {
         self.handle.stop(true).await;
         let _ = self.task.await;
+        let _ = self.stop_worker.send(true);
+        if tokio::time::timeout(deadline, self.worker).await.is_err() {
+            tracing::warn!("activation attempts still running at shutdown; their leases will expire");
+        }
     }
 
-    /// Waits until the server stops (on SIGINT/SIGTERM).
-    ///
-    /// # Errors
-    /// When the server failed.
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task
-            .await
-            .context("server task panicked")?
-            .context("server failed")
+    /// [`Running::stop_within`] with a 10 s deadline.
+    pub async fn stop(self) {
+        self.stop_within(Duration::from_secs(10)).await;
     }
 }
 
@@ -76,7 +78,8 @@ fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),
-        health: store,
+        health: store.clone(),
+        jobs: store,
         provider,
         verifier,
         clock: Arc::new(SystemClock),
@@ -96,13 +99,17 @@ fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
 /// cannot be bound.
 pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Running> {
     let app = build_app(config, overrides)?;
-    let resumed = app
-        .resume_activations()
-        .await
-        .context("cannot read pending activations")?;
-    if resumed > 0 {
-        tracing::info!(resumed, "resumed pending activation jobs");
-    }
+    // The worker picks up every due job, including those left by a
+    // previous run of this or another instance.
+    let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
+    let worker_app = app.clone();
+    let worker = tokio::spawn(async move {
+        worker_app
+            .run_activation_worker(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
     let state = HttpState {
         app: app.clone(),
         admin_token: config.admin_token.clone(),
@@ -139,5 +146,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         app,
         handle,
         task,
+        stop_worker,
+        worker,
     })
 }

@@ -25,20 +25,31 @@ use std::future::Future;
 use std::sync::Arc;
 
 use thunderphone_ports::{
-    AgentRepository, NumberRepository, TenancyRepository, VoipConnectionRepository,
+    ActivationQueue, AgentRepository, NumberRepository, TenancyRepository, VoipConnectionRepository,
 };
 
 pub mod cases;
 pub mod fixtures;
 
-/// A store under test: implements all four repository traits.
+/// A store under test: implements every repository trait and the
+/// activation queue.
 pub trait TestStore:
-    NumberRepository + AgentRepository + VoipConnectionRepository + TenancyRepository + 'static
+    NumberRepository
+    + AgentRepository
+    + VoipConnectionRepository
+    + TenancyRepository
+    + ActivationQueue
+    + 'static
 {
 }
 
 impl<T> TestStore for T where
-    T: NumberRepository + AgentRepository + VoipConnectionRepository + TenancyRepository + 'static
+    T: NumberRepository
+        + AgentRepository
+        + VoipConnectionRepository
+        + TenancyRepository
+        + ActivationQueue
+        + 'static
 {
 }
 
@@ -98,7 +109,6 @@ macro_rules! contract_tests {
             insert_numbers_rejects_foreign_connection,
             find_number_is_org_scoped,
             find_number_unscoped_ignores_org,
-            pending_activations_are_provisioning_demo_numbers,
             // Listing numbers.
             list_numbers_newest_first_ties_by_id_desc,
             list_numbers_applies_each_filter,
@@ -130,6 +140,12 @@ macro_rules! contract_tests {
             connections_list_newest_first_paginated,
             connections_delete_detaches_numbers,
             connections_delete_is_org_scoped,
+            // The activation queue.
+            jobs_start_with_claims_and_end_when_settled,
+            jobs_leases_are_exclusive_until_they_expire,
+            jobs_retry_at_reschedules,
+            jobs_lease_oldest_first_within_limit,
+            jobs_concurrent_leases_never_share_a_job,
         );
     };
 }

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, AreaCode, ChangeKind, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Source, Status,
-    Timestamp, Updated, Version, VersionSnapshot,
+    Actor, AreaCode, ChangeKind, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp,
+    Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
     ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, Reference,
@@ -89,6 +89,7 @@ impl State {
             stored.number = number.clone();
             stored.versions.push(snapshot);
         }
+        self.settle_job(&number, false);
         number
     }
 
@@ -109,8 +110,10 @@ impl State {
             .iter()
             .flat_map(|code| code.demo_pool_numbers())
             .find(|number| !self.held.contains_key(number));
-        free.map(|number| self.create_number(NewPhoneNumber::demo(org_id, number, now), actor))
-            .transpose()
+        let Some(free) = free else { return Ok(None) };
+        let number = self.create_number(NewPhoneNumber::demo(org_id, free, now), actor)?;
+        self.start_job(&number);
+        Ok(Some(number))
     }
 
     fn insert_numbers(
@@ -215,6 +218,7 @@ impl State {
         stored.deleted = true;
         let number = stored.number.clone();
         self.held.remove(number.number());
+        self.settle_job(&number, true);
         index_remove(
             &mut self.numbers_by_org,
             org_id,
@@ -243,19 +247,6 @@ impl State {
             .cloned()
             .collect();
         Ok(Page::from_overfetch(items, page.limit, |s| s.version))
-    }
-
-    fn pending_activations(&self) -> Vec<PhoneNumber> {
-        let mut pending: Vec<PhoneNumber> = self
-            .numbers
-            .values()
-            .filter(|s| !s.deleted)
-            .map(|s| &s.number)
-            .filter(|n| n.source() == Source::Demo && n.status() == Status::Provisioning)
-            .cloned()
-            .collect();
-        pending.sort_by_key(PhoneNumber::id);
-        pending
     }
 }
 
@@ -324,9 +315,5 @@ impl NumberRepository for MemoryStore {
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, RepoError> {
         self.lock().list_versions(org_id, id, page)
-    }
-
-    async fn pending_activations(&self) -> Result<Vec<PhoneNumber>, RepoError> {
-        Ok(self.lock().pending_activations())
     }
 }

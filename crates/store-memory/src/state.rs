@@ -72,6 +72,8 @@ pub(crate) struct State {
     /// Keys by the hash of their secret.
     pub(crate) api_keys: HashMap<String, StoredKey>,
     pub(crate) key_hashes: HashMap<ApiKeyId, String>,
+    /// Activation jobs by number.
+    pub(crate) jobs: std::collections::BTreeMap<PhoneNumberId, crate::jobs::JobState>,
 }
 
 impl State {

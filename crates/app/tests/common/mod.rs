@@ -21,9 +21,9 @@ use thunderphone_domain::{
     VoipConnection, VoipConnectionId, VoipCredentials, VoipProvider,
 };
 use thunderphone_ports::{
-    MockAgentRepository, MockClock, MockNumberProvider, MockNumberRepository, MockStoreHealth,
-    MockTenancyRepository, MockVoipConnectionRepository, MockVoipVerifier, NumberChange,
-    NumberProvider, VoipVerifier,
+    MockActivationQueue, MockAgentRepository, MockClock, MockNumberProvider, MockNumberRepository,
+    MockStoreHealth, MockTenancyRepository, MockVoipConnectionRepository, MockVoipVerifier,
+    NumberChange, NumberProvider, VoipVerifier,
 };
 
 /// The caller's org.
@@ -44,6 +44,8 @@ pub struct Mocks {
     pub provider: MockNumberProvider,
     pub verifier: MockVoipVerifier,
     pub health: MockStoreHealth,
+    /// The activation queue.
+    pub jobs: MockActivationQueue,
     /// `None`: a clock fixed at [`t0`].
     pub clock: Option<MockClock>,
     pub settings: Settings,
@@ -63,6 +65,7 @@ impl Mocks {
             provider: MockNumberProvider::new(),
             verifier: MockVoipVerifier::new(),
             health: MockStoreHealth::new(),
+            jobs: MockActivationQueue::new(),
             clock: None,
             settings: Settings {
                 activation: policy(),
@@ -105,6 +108,7 @@ impl Mocks {
                 .unwrap_or_else(|| Arc::new(self.verifier)),
             clock: Arc::new(clock),
             health: Arc::new(self.health),
+            jobs: Arc::new(self.jobs),
         };
         App::new(ports, self.settings)
     }
@@ -164,6 +168,8 @@ pub fn policy() -> ActivationPolicy {
         max_attempts: 3,
         initial_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_secs(1),
+        poll_interval: Duration::from_millis(50),
+        max_in_flight: 8,
     }
 }
 

@@ -83,6 +83,8 @@ impl TestApp {
                 max_attempts: 3,
                 initial_backoff: Duration::from_millis(10),
                 max_backoff: Duration::from_millis(50),
+                poll_interval: Duration::from_millis(50),
+                max_in_flight: 64,
             });
         }
         let running = start(&config, overrides).await.expect("server starts");

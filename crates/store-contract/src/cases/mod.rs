@@ -5,6 +5,7 @@
 mod agents;
 mod changes;
 mod connections;
+mod jobs;
 mod listing;
 mod numbers;
 mod pool;
@@ -14,6 +15,7 @@ mod versions;
 pub use agents::*;
 pub use changes::*;
 pub use connections::*;
+pub use jobs::*;
 pub use listing::*;
 pub use numbers::*;
 pub use pool::*;

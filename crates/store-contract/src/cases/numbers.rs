@@ -1,5 +1,5 @@
 //! Creating and finding numbers: `insert_numbers`, `find_number`,
-//! `find_number_unscoped` and `pending_activations`.
+//! `find_number_unscoped`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,8 +12,7 @@ use thunderphone_ports::{NumberFilter, PageRequest, Reference, RepoError};
 
 use crate::TestStore;
 use crate::fixtures::{
-    activate, at, claim, connection, demo, import, limit, missing_number, pool, tenant, verify,
-    walk_numbers,
+    activate, at, claim, connection, import, limit, missing_number, pool, tenant, walk_numbers,
 };
 
 /// Every number is created `provisioning`, `unverified`, at version 1 with
@@ -200,47 +199,4 @@ pub async fn find_number_unscoped_ignores_org<S: TestStore>(store: Arc<S>) {
         .await
         .unwrap();
     assert_eq!(store.find_number_unscoped(ours.id()).await.unwrap(), None);
-}
-
-/// Only not-deleted demo numbers still `provisioning` are pending, across
-/// all orgs: not active or failed ones, not VoIP numbers.
-pub async fn pending_activations_are_provisioning_demo_numbers<S: TestStore>(store: Arc<S>) {
-    assert!(store.pending_activations().await.unwrap().is_empty());
-    let acme = tenant(&*store, "acme").await;
-    let globex = tenant(&*store, "globex").await;
-    let trunk = connection(&*store, acme.org_id, "trunk", at(1)).await;
-    let pending_a = claim(&*store, acme.org_id, "415", at(1)).await;
-    let pending_b = claim(&*store, globex.org_id, "415", at(2)).await;
-    let active = claim(&*store, acme.org_id, "415", at(3)).await;
-    activate(&*store, &active, at(4)).await;
-    let failed = claim(&*store, acme.org_id, "415", at(5)).await;
-    let update = failed.fail_provisioning("carrier said no", at(6)).unwrap();
-    crate::fixtures::save(&*store, &failed, update, None).await;
-    let deleted = claim(&*store, acme.org_id, "415", at(7)).await;
-    store
-        .delete_number(acme.org_id, deleted.id(), None)
-        .await
-        .unwrap();
-    let voip = import(
-        &*store,
-        acme.org_id,
-        trunk.id,
-        &[pool("212", 1), pool("212", 2)],
-        at(8),
-    )
-    .await;
-    verify(&*store, &voip[1], at(9)).await;
-    let bypassed = demo(&*store, globex.org_id, &[pool("646", 9)], at(10)).await;
-
-    let mut pending: Vec<_> = store
-        .pending_activations()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|n| n.id())
-        .collect();
-    pending.sort();
-    let mut expected = vec![pending_a.id(), pending_b.id(), bypassed[0].id()];
-    expected.sort();
-    assert_eq!(pending, expected);
 }

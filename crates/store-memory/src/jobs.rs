@@ -1,0 +1,103 @@
+//! The activation queue: one job per `provisioning` demo number, created
+//! with the number by the pool claim and ended by the change that settles
+//! it (or by deleting the number).
+
+use async_trait::async_trait;
+use thunderphone_domain::{PhoneNumber, PhoneNumberId, Source, Status, Timestamp};
+use thunderphone_ports::{ActivationJob, ActivationQueue, RepoError};
+
+use crate::MemoryStore;
+use crate::state::State;
+
+/// Scheduling state of one job.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JobState {
+    pub(crate) attempts: u32,
+    pub(crate) due: Timestamp,
+    pub(crate) lease_until: Option<Timestamp>,
+}
+
+impl State {
+    /// Starts the job of a newly claimed pool number, due at once.
+    pub(crate) fn start_job(&mut self, number: &PhoneNumber) {
+        let job = JobState {
+            attempts: 0,
+            due: number.created_at(),
+            lease_until: None,
+        };
+        self.jobs.insert(number.id(), job);
+    }
+
+    /// Ends the job of a number that no longer waits for the provider.
+    pub(crate) fn settle_job(&mut self, number: &PhoneNumber, deleted: bool) {
+        let pending = number.source() == Source::Demo && number.status() == Status::Provisioning;
+        if deleted || !pending {
+            self.jobs.remove(&number.id());
+        }
+    }
+
+    fn lease_due(
+        &mut self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Vec<ActivationJob> {
+        let mut due: Vec<(Timestamp, PhoneNumberId)> = self
+            .jobs
+            .iter()
+            .filter(|(_, job)| job.due <= now && job.lease_until.is_none_or(|l| l <= now))
+            .map(|(id, job)| (job.due, *id))
+            .collect();
+        due.sort();
+        due.truncate(limit);
+        let mut leased = Vec::with_capacity(due.len());
+        for (_, id) in due {
+            let Some(number) = self.live_number(id).map(|s| s.number.number().clone()) else {
+                self.jobs.remove(&id);
+                continue;
+            };
+            if let Some(job) = self.jobs.get_mut(&id) {
+                job.lease_until = Some(lease_until);
+                leased.push(ActivationJob {
+                    number_id: id,
+                    number,
+                    attempts: job.attempts,
+                });
+            }
+        }
+        leased
+    }
+
+    fn retry_at(&mut self, id: PhoneNumberId, attempts: u32, due: Timestamp) {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            *job = JobState {
+                attempts,
+                due,
+                lease_until: None,
+            };
+        }
+    }
+}
+
+#[async_trait]
+impl ActivationQueue for MemoryStore {
+    async fn lease_due(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ActivationJob>, RepoError> {
+        Ok(self.lock().lease_due(now, lease_until, limit))
+    }
+
+    async fn retry_at(
+        &self,
+        number_id: PhoneNumberId,
+        attempts: u32,
+        due: Timestamp,
+        _last_error: &str,
+    ) -> Result<(), RepoError> {
+        self.lock().retry_at(number_id, attempts, due);
+        Ok(())
+    }
+}
