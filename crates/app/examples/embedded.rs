@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use thunderphone_app::{App, Ports, ProvisionRequest, Settings};
 use thunderphone_carriers::UnsupportedVerifier;
 use thunderphone_domain::{AreaCode, DisplayName, E164, Email, Role};
-use thunderphone_ports::{NumberProvider, ProviderError, SystemClock};
+use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError, SystemClock};
 use thunderphone_store_memory::MemoryStore;
 
 /// Your own carrier integration: anything implementing [`NumberProvider`].
@@ -29,6 +29,24 @@ struct InstantProvider {
 
 #[async_trait]
 impl NumberProvider for InstantProvider {
+    /// A carrier with its own inventory: provisioning searches it.
+    fn inventory(&self) -> Inventory {
+        Inventory::Carrier
+    }
+
+    /// A tiny fake inventory: two numbers in whatever area code is asked.
+    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
+        let NumberQuery::AreaCode(area_code) = query else {
+            return Ok(Vec::new());
+        };
+        let offered = ["0142", "0143"]
+            .iter()
+            .filter_map(|line| E164::parse(&format!("+1{area_code}555{line}")).ok())
+            .take(limit)
+            .collect();
+        Ok(offered)
+    }
+
     async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
         let n = self.activations.fetch_add(1, Ordering::SeqCst) + 1;
         println!("[provider] activation request #{n}: {number} is live");

@@ -2,6 +2,7 @@
 //! to the activation job.
 
 use thunderphone_domain::{AreaCode, City, PhoneNumber, Principal, UsState};
+use thunderphone_ports::{Inventory, NumberQuery};
 
 use crate::{App, AppError};
 
@@ -54,6 +55,9 @@ pub struct Provisioned {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tier {
     pub matched_on: MatchedOn,
+    /// The preference as a carrier search.
+    pub query: NumberQuery,
+    /// The same preference as demo-pool area codes.
     pub area_codes: Vec<AreaCode>,
 }
 
@@ -71,6 +75,7 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
     if request.area_code.is_none() && request.city.is_none() && request.state.is_none() {
         tiers.push(Tier {
             matched_on: MatchedOn::Any,
+            query: NumberQuery::Any,
             area_codes: codes(thunderphone_nanp::all().iter()),
         });
         return tiers;
@@ -79,6 +84,7 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
         if thunderphone_nanp::lookup(area_code.as_str()).is_some() {
             tiers.push(Tier {
                 matched_on: MatchedOn::AreaCode,
+                query: NumberQuery::AreaCode(area_code),
                 area_codes: vec![area_code],
             });
         }
@@ -88,44 +94,79 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
             .filter(|row| request.state.is_none_or(|s| row.state == s.as_str()));
         tiers.push(Tier {
             matched_on: MatchedOn::City,
+            query: NumberQuery::City {
+                city: city.clone(),
+                state: request.state,
+            },
             area_codes: codes(rows),
         });
     }
-    let state = request.state.map(|s| s.as_str()).or_else(|| {
+    let state = request.state.or_else(|| {
         request
             .area_code
             .and_then(|ac| thunderphone_nanp::lookup(ac.as_str()))
-            .map(|row| row.state)
+            .and_then(|row| UsState::parse(row.state).ok())
     });
     if let Some(state) = state {
         tiers.push(Tier {
             matched_on: MatchedOn::State,
-            area_codes: codes(thunderphone_nanp::in_state(state)),
+            query: NumberQuery::State(state),
+            area_codes: codes(thunderphone_nanp::in_state(state.as_str())),
         });
     }
     tiers.retain(|t| !t.area_codes.is_empty());
     tiers
 }
 
+/// Candidates asked of a carrier per preference: enough to get past numbers
+/// other orgs took since the carrier last looked.
+const CARRIER_CANDIDATES: usize = 20;
+
 impl App {
     /// Reserves a pool number synchronously (so the response carries it)
-    /// and starts its activation in the background.
+    /// and queues its activation. With a carrier-backed pool, each
+    /// preference is a carrier search whose first number nobody holds is
+    /// taken.
     ///
     /// # Errors
     /// `NoNumbersAvailable` when no tier has a free number; `Unavailable`
-    /// when the store cannot be reached.
+    /// when the store or the carrier cannot be reached.
     pub async fn provision(
         &self,
         caller: &Principal,
         request: ProvisionRequest,
     ) -> Result<Provisioned, AppError> {
+        let inventory = self.ports.provider.inventory();
         for tier in plan(&request) {
-            let now = self.ports.clock.now();
-            let claimed = self
-                .ports
-                .numbers
-                .claim_pool_number(caller.org_id, &tier.area_codes, now, Some(caller.actor()))
-                .await?;
+            let claimed = match inventory {
+                Inventory::DemoPool => {
+                    let now = self.ports.clock.now();
+                    self.ports
+                        .numbers
+                        .claim_pool_number(
+                            caller.org_id,
+                            &tier.area_codes,
+                            now,
+                            Some(caller.actor()),
+                        )
+                        .await?
+                }
+                Inventory::Carrier => {
+                    let candidates = self
+                        .ports
+                        .provider
+                        .search(&tier.query, CARRIER_CANDIDATES)
+                        .await?;
+                    if candidates.is_empty() {
+                        continue;
+                    }
+                    let now = self.ports.clock.now();
+                    self.ports
+                        .numbers
+                        .claim_first_free(caller.org_id, &candidates, now, Some(caller.actor()))
+                        .await?
+                }
+            };
             if let Some(number) = claimed {
                 tracing::info!(number_id = %number.id(), matched_on = tier.matched_on.as_str(), "number reserved");
                 self.wake_activation_worker();

@@ -18,7 +18,7 @@ use common::*;
 use mockall::Sequence;
 use thunderphone_app::AppError;
 use thunderphone_domain::{ChangeKind, E164, Status};
-use thunderphone_ports::{NumberProvider, ProviderError, RepoError};
+use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError, RepoError};
 use tokio::time::Instant;
 
 const ID: i64 = 7;
@@ -41,6 +41,14 @@ struct HangingProvider {
 
 #[async_trait]
 impl NumberProvider for HangingProvider {
+    fn inventory(&self) -> Inventory {
+        Inventory::DemoPool
+    }
+
+    async fn search(&self, _: &NumberQuery, _: usize) -> Result<Vec<E164>, ProviderError> {
+        std::future::pending().await
+    }
+
     async fn activate(&self, _number: &E164) -> Result<(), ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         std::future::pending().await

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::E164;
-use thunderphone_ports::{NumberProvider, ProviderError};
+use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
 
 /// The provider of the demo pool (`+1 NPA 555-0100…0199` in every US area
 /// code). Those numbers are reserved for fiction and reach no one, so there
@@ -25,6 +25,19 @@ impl DemoProvider {
 
 #[async_trait]
 impl NumberProvider for DemoProvider {
+    fn inventory(&self) -> Inventory {
+        Inventory::DemoPool
+    }
+
+    /// The demo pool is searched by the store, never through here.
+    async fn search(
+        &self,
+        _query: &NumberQuery,
+        _limit: usize,
+    ) -> Result<Vec<E164>, ProviderError> {
+        Ok(Vec::new())
+    }
+
     /// Waits the configured delay, then succeeds. A number outside the demo
     /// pool is refused at once: it cannot come from this provider's pool,
     /// so retrying would not help.

@@ -19,7 +19,7 @@ pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
 pub use health::StoreHealth;
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
-pub use provider::NumberProvider;
+pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
 pub use repository::{
     AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,

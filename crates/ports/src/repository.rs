@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, Agent, AgentId, ApiKey, ApiKeyId, AreaCode, DisplayName, Email, Membership,
+    Actor, Agent, AgentId, ApiKey, ApiKeyId, AreaCode, DisplayName, E164, Email, Membership,
     NewPhoneNumber, Org, OrgId, PhoneNumber, PhoneNumberId, Principal, Role, SipUri, Source,
     Status, Timestamp, Updated, User, UserId, Version, VersionSnapshot, VoipConnection,
     VoipConnectionId, VoipCredentials,
@@ -76,9 +76,10 @@ pub struct NewVoipConnection {
 pub trait NumberRepository: Send + Sync {
     /// Atomically takes a free demo-pool number (API.md §5) in the first of
     /// `area_codes` that has one, creates it in `org_id` as a `provisioning`
-    /// demo number, and records version 1 (`created`). Within an area code
-    /// the lowest free line is taken. Concurrent calls never get the same
-    /// number.
+    /// demo number, records version 1 (`created`) and queues its activation
+    /// job (see [`crate::ActivationQueue`]), all in one transaction. Within
+    /// an area code the lowest free line is taken. Concurrent calls never
+    /// get the same number.
     ///
     /// Returns `Ok(None)` when none of the area codes has a free number.
     ///
@@ -88,6 +89,24 @@ pub trait NumberRepository: Send + Sync {
         &self,
         org_id: OrgId,
         area_codes: &[AreaCode],
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<Option<PhoneNumber>, RepoError>;
+
+    /// Atomically takes the first of `candidates` that no not-deleted
+    /// phone number holds, creates it in `org_id` as a `provisioning` demo
+    /// number (ThunderPhone's pool, carrier-backed), records version 1
+    /// (`created`) and queues its activation job — the carrier counterpart
+    /// of [`NumberRepository::claim_pool_number`], with the same guarantees.
+    ///
+    /// Returns `Ok(None)` when every candidate is held.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] only.
+    async fn claim_first_free(
+        &self,
+        org_id: OrgId,
+        candidates: &[E164],
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError>;

@@ -103,6 +103,8 @@ macro_rules! contract_tests {
             pool_deleted_number_is_free_again,
             pool_skips_voip_numbers_in_pool_range,
             pool_concurrent_claims_get_distinct_numbers,
+            pool_claim_first_free_skips_held_candidates,
+            pool_claim_first_free_concurrently_distinct,
             // Creating and finding numbers.
             insert_numbers_creates_version_one,
             insert_numbers_is_all_or_nothing,

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, AreaCode, ChangeKind, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp,
-    Updated, Version, VersionSnapshot,
+    Actor, AreaCode, ChangeKind, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId,
+    Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
     ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, Reference,
@@ -110,10 +110,40 @@ impl State {
             .iter()
             .flat_map(|code| code.demo_pool_numbers())
             .find(|number| !self.held.contains_key(number));
+        self.claim_free(org_id, free, now, actor)
+    }
+
+    /// Creates `free` (if any) as a provisioning demo number with its job.
+    fn claim_free(
+        &mut self,
+        org_id: OrgId,
+        free: Option<E164>,
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<Option<PhoneNumber>, RepoError> {
         let Some(free) = free else { return Ok(None) };
         let number = self.create_number(NewPhoneNumber::demo(org_id, free, now), actor)?;
         self.start_job(&number);
         Ok(Some(number))
+    }
+
+    fn claim_first_free(
+        &mut self,
+        org_id: OrgId,
+        candidates: &[E164],
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<Option<PhoneNumber>, RepoError> {
+        if !self.orgs.contains_key(&org_id) {
+            return Err(RepoError::Unexpected(format!(
+                "org {org_id} does not exist"
+            )));
+        }
+        let free = candidates
+            .iter()
+            .find(|n| !self.held.contains_key(*n))
+            .cloned();
+        self.claim_free(org_id, free, now, actor)
     }
 
     fn insert_numbers(
@@ -261,6 +291,16 @@ impl NumberRepository for MemoryStore {
     ) -> Result<Option<PhoneNumber>, RepoError> {
         self.lock()
             .claim_pool_number(org_id, area_codes, now, actor)
+    }
+
+    async fn claim_first_free(
+        &self,
+        org_id: OrgId,
+        candidates: &[E164],
+        now: Timestamp,
+        actor: Option<Actor>,
+    ) -> Result<Option<PhoneNumber>, RepoError> {
+        self.lock().claim_first_free(org_id, candidates, now, actor)
     }
 
     async fn insert_numbers(

@@ -21,9 +21,9 @@ use thunderphone_domain::{
     VoipConnection, VoipConnectionId, VoipCredentials, VoipProvider,
 };
 use thunderphone_ports::{
-    MockActivationQueue, MockAgentRepository, MockClock, MockNumberProvider, MockNumberRepository,
-    MockStoreHealth, MockTenancyRepository, MockVoipConnectionRepository, MockVoipVerifier,
-    NumberChange, NumberProvider, VoipVerifier,
+    Inventory, MockActivationQueue, MockAgentRepository, MockClock, MockNumberProvider,
+    MockNumberRepository, MockStoreHealth, MockTenancyRepository, MockVoipConnectionRepository,
+    MockVoipVerifier, NumberChange, NumberProvider, VoipVerifier,
 };
 
 /// The caller's org.
@@ -57,12 +57,17 @@ impl Mocks {
     /// Mocks that expect nothing, and settings with a short activation
     /// policy (see [`policy`]).
     pub fn new() -> Self {
+        let mut provider = MockNumberProvider::new();
+        // The demo pool, unless a test swaps in a carrier provider.
+        provider
+            .expect_inventory()
+            .return_const(Inventory::DemoPool);
         Self {
             numbers: MockNumberRepository::new(),
             agents: MockAgentRepository::new(),
             connections: MockVoipConnectionRepository::new(),
             tenancy: MockTenancyRepository::new(),
-            provider: MockNumberProvider::new(),
+            provider,
             verifier: MockVoipVerifier::new(),
             health: MockStoreHealth::new(),
             jobs: MockActivationQueue::new(),

@@ -195,3 +195,81 @@ pub async fn pool_concurrent_claims_get_distinct_numbers<S: TestStore>(store: Ar
         None
     );
 }
+
+/// `claim_first_free` takes the first candidate nobody holds (skipping
+/// held ones of any org and source), creates it like a pool claim with its
+/// activation job, and returns `None` when every candidate is held.
+pub async fn pool_claim_first_free_skips_held_candidates<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let trunk = connection(&*store, globex.org_id, "trunk", at(1)).await;
+    let carrier =
+        |line: &str| thunderphone_domain::E164::parse(&format!("+1415555{line}")).unwrap();
+    import(&*store, globex.org_id, trunk.id, &[carrier("0142")], at(1)).await;
+    let taken = store
+        .claim_first_free(globex.org_id, &[carrier("0143")], at(2), None)
+        .await
+        .unwrap()
+        .expect("free");
+    assert_eq!(taken.number(), &carrier("0143"));
+    let candidates = [
+        carrier("0142"),
+        carrier("0143"),
+        carrier("0144"),
+        carrier("0145"),
+    ];
+    let got = store
+        .claim_first_free(acme.org_id, &candidates, at(3), Some(acme.actor()))
+        .await
+        .unwrap()
+        .expect("0144 is free");
+    assert_eq!(got.number(), &carrier("0144"));
+    assert_eq!(
+        (got.org_id(), got.source(), got.status()),
+        (acme.org_id, Source::Demo, Status::Provisioning)
+    );
+    let history = store
+        .list_versions(acme.org_id, got.id(), PageRequest::first(limit(10)))
+        .await
+        .unwrap();
+    assert_eq!(history.items.len(), 1);
+    assert_eq!(history.items[0].change, ChangeKind::Created);
+    let jobs = store.lease_due(at(10), at(20), 10).await.unwrap();
+    let ids: HashSet<_> = jobs.iter().map(|j| j.number_id).collect();
+    assert!(
+        ids.contains(&got.id()) && ids.contains(&taken.id()),
+        "{jobs:?}"
+    );
+    let none = store
+        .claim_first_free(acme.org_id, &candidates[..3], at(4), None)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+}
+
+/// Concurrent `claim_first_free` calls over the same candidates never get
+/// the same number.
+pub async fn pool_claim_first_free_concurrently_distinct<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let candidates: Vec<_> = (0..10)
+        .map(|i| thunderphone_domain::E164::parse(&format!("+1212555{:04}", 1000 + i)).unwrap())
+        .collect();
+    let tasks = (0..15).map(|_| {
+        let store = store.clone();
+        let candidates = candidates.clone();
+        tokio::spawn(async move {
+            store
+                .claim_first_free(acme.org_id, &candidates, at(1), None)
+                .await
+                .unwrap()
+        })
+    });
+    let results = futures::future::join_all(tasks).await;
+    let got: Vec<_> = results
+        .into_iter()
+        .filter_map(|r| r.unwrap())
+        .map(|n| n.number().clone())
+        .collect();
+    assert_eq!(got.len(), 10);
+    assert_eq!(got.iter().collect::<HashSet<_>>().len(), 10);
+}
