@@ -46,7 +46,9 @@ impl Running {
         let _ = self.task.await;
         let _ = self.stop_worker.send(true);
         if tokio::time::timeout(deadline, self.worker).await.is_err() {
-            tracing::warn!("activation attempts still running at shutdown; their leases will expire");
+            tracing::warn!(
+                "activation attempts still running at shutdown; their leases will expire"
+            );
         }
     }
 

@@ -479,6 +479,16 @@ async fn failing_provider_marks_number_failed_with_reason() {
     struct Down;
     #[async_trait::async_trait]
     impl NumberProvider for Down {
+        fn inventory(&self) -> thunderphone_ports::Inventory {
+            thunderphone_ports::Inventory::DemoPool
+        }
+        async fn search(
+            &self,
+            _: &thunderphone_ports::NumberQuery,
+            _: usize,
+        ) -> Result<Vec<thunderphone_domain::E164>, ProviderError> {
+            Ok(vec![])
+        }
         async fn activate(&self, _: &thunderphone_domain::E164) -> Result<(), ProviderError> {
             Err(ProviderError::Unavailable("carrier returned 503".into()))
         }
