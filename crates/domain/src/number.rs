@@ -35,6 +35,16 @@ impl E164 {
         (line < 100).then(|| Self(format!("+1{}55501{:02}", area_code.as_str(), line)))
     }
 
+    /// True for the shape of a demo-pool number: `+1 NPA 555-01XX`.
+    pub fn is_demo_pool_shape(&self) -> bool {
+        self.area_code().is_some()
+            && self
+                .0
+                .get(5..)
+                .and_then(|rest| rest.strip_prefix("55501"))
+                .is_some_and(|line| line.len() == 2 && line.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     /// The E.164 string.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -158,6 +168,9 @@ mod tests {
         assert_eq!(pool[99].as_str(), "+14155550199");
         for n in &pool {
             assert_eq!(E164::parse(n.as_str()).as_ref(), Ok(n));
+            assert!(n.is_demo_pool_shape());
         }
+        let not_pool = E164::parse("+14155550200").ok();
+        assert!(!not_pool.is_some_and(|n| n.is_demo_pool_shape()));
     }
 }

@@ -129,12 +129,17 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req).map(str::to_owned);
         let state = state(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state?;
             let Some(token) = token else {
                 return Err(Problem::from(thunderphone_app::AppError::Unauthorized));
             };
-            Ok(Caller(state.app.authenticate(&token).await?))
+            let principal = state.app.authenticate(&token).await?;
+            if let Some(limits) = &state.rate_limits {
+                limits.check(&req, principal.api_key_id.get())?;
+            }
+            Ok(Caller(principal))
         })
     }
 }

@@ -6,19 +6,25 @@
 //! so that even actix's own errors (unknown routes, unreadable paths) come
 //! out as problem+json.
 
+mod context;
 mod dto;
 mod extract;
 mod fallback;
+mod metrics;
 pub mod openapi;
 mod problem;
+mod rate_limit;
 mod routes;
 
 use actix_web::web::{self, ServiceConfig};
 use thunderphone_app::App;
 
+pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use extract::MAX_BODY_BYTES;
 pub use fallback::problem_json_errors;
+pub use metrics::HttpMetrics;
 pub use problem::{PROBLEM_JSON, Problem, ProblemField};
+pub use rate_limit::{RateLimits, rate_limit_headers};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -27,6 +33,10 @@ pub struct HttpState {
     pub app: App,
     /// Bearer token of the operator API; `None` disables `/admin/v1`.
     pub admin_token: Option<String>,
+    /// Per-API-key rate limits; `None` turns them off.
+    pub rate_limits: Option<RateLimits>,
+    /// The metrics registry.
+    pub metrics: HttpMetrics,
 }
 
 /// Registers every route on an actix app or scope.
@@ -36,7 +46,9 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
     };
     use web::{delete, get, patch, post, put, resource};
     move |cfg: &mut ServiceConfig| {
+        let metrics = web::Data::new(state.metrics.clone());
         cfg.app_data(web::Data::new(state))
+            .app_data(metrics)
             .service(
                 resource("/healthz")
                     .route(get().to(probes::healthz))
@@ -45,6 +57,11 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             .service(
                 resource("/readyz")
                     .route(get().to(probes::readyz))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                resource("/metrics")
+                    .route(get().to(probes::metrics))
                     .default_service(web::to(not_allowed)),
             )
             .service(
@@ -143,4 +160,52 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .default_service(web::to(routes::no_route));
     }
+}
+
+impl HttpState {
+    /// Sets the store gauges from a fresh count; a store that cannot be
+    /// reached leaves them as they were (and `/readyz` reports it).
+    async fn refresh_store_metrics(&self) {
+        let now = chrono::Utc::now();
+        let stats = match self.app.ports().health.stats(now).await {
+            Ok(Some(stats)) => stats,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read store statistics");
+                return;
+            }
+        };
+        let m = &self.metrics;
+        m.numbers.reset();
+        for (source, status, count) in &stats.numbers {
+            m.numbers
+                .with_label_values(&[source.as_str(), status.as_str()])
+                .set(gauge(*count));
+        }
+        for (state, count) in [
+            ("due", stats.jobs_due),
+            ("leased", stats.jobs_leased),
+            ("waiting", stats.jobs_waiting),
+        ] {
+            m.jobs.with_label_values(&[state]).set(gauge(count));
+        }
+        let pool_size = thunderphone_nanp::all().len() as u64 * 100;
+        m.free_pool
+            .set(gauge(pool_size.saturating_sub(stats.held_pool_numbers)));
+        if let Some(pool) = stats.pool {
+            for (state, count) in [
+                ("idle", pool.idle),
+                ("in_use", pool.in_use),
+                ("max", pool.max),
+            ] {
+                m.pool_connections
+                    .with_label_values(&[state])
+                    .set(i64::from(count));
+            }
+        }
+    }
+}
+
+fn gauge(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
 }

@@ -21,7 +21,7 @@ use crate::routes;
         routes::connections::delete, routes::connections::import,
         routes::operator::create_org, routes::operator::create_user, routes::operator::set_membership,
         routes::operator::create_api_key, routes::operator::revoke_api_key,
-        routes::probes::healthz, routes::probes::readyz, routes::probes::me, routes::probes::openapi,
+        routes::probes::healthz, routes::probes::readyz, routes::probes::metrics, routes::probes::me, routes::probes::openapi,
     ),
     components(schemas(
         Problem, ProblemField,

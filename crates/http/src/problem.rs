@@ -54,7 +54,12 @@ pub struct Problem {
     pub detail: String,
     /// Per-field errors of a 422.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<ProblemField>>,
+    #[schema(value_type = Option<Vec<ProblemField>>)]
+    pub errors: Option<Box<[ProblemField]>>,
+    /// The request's id (`X-Request-Id`), to quote when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub request_id: Option<Box<str>>,
     /// For 412: the current version, so the client can refetch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
@@ -73,6 +78,7 @@ impl Problem {
             code,
             detail: detail.into(),
             errors: None,
+            request_id: None,
             current_version: None,
             retry_after: None,
         }
@@ -116,7 +122,8 @@ impl Problem {
                     field: e.field,
                     message: e.message,
                 })
-                .collect(),
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
         );
         problem
     }
@@ -134,7 +141,14 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::to_vec(self).unwrap_or_default();
+        let body = if self.request_id.is_none() {
+            let mut with_id = self.clone();
+            with_id.request_id = crate::context::current_request_id().map(String::into_boxed_str);
+            serde_json::to_vec(&with_id)
+        } else {
+            serde_json::to_vec(self)
+        }
+        .unwrap_or_default();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if let Some(seconds) = self.retry_after {

@@ -17,7 +17,7 @@ mod verifier;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
-pub use health::StoreHealth;
+pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};

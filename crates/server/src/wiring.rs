@@ -5,10 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
 use anyhow::{Context, bail};
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
-use thunderphone_http::{HttpState, MAX_BODY_BYTES, configure, problem_json_errors};
+use thunderphone_http::{
+    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, problem_json_errors,
+    rate_limit_headers, request_context,
+};
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
 
@@ -112,17 +116,28 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             })
             .await;
     });
+    let rate_limits = RateLimits::new(config.rate_limit_per_sec, config.rate_limit_burst);
+    if let Some(limits) = rate_limits.clone() {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RateLimits::SHRINK_EVERY).await;
+                limits.shrink();
+            }
+        });
+    }
     let state = HttpState {
         app: app.clone(),
         admin_token: config.admin_token.clone(),
+        rate_limits,
+        metrics: HttpMetrics::new().context("cannot register metrics")?,
     };
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
+            // Innermost first: headers on the final response, problem+json for
+            // every error, then the request id around everything.
+            .wrap(from_fn(rate_limit_headers))
             .wrap(problem_json_errors())
-            .wrap(
-                actix_web::middleware::Logger::new("%a \"%r\" %s %Dms")
-                    .log_target("thunderphone::http"),
-            )
+            .wrap(from_fn(request_context))
             .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))
             .configure(configure(state.clone()))
     })

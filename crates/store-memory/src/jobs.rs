@@ -68,6 +68,41 @@ impl State {
         leased
     }
 
+    /// Counts for `/metrics`.
+    pub(crate) fn stats(&self, now: Timestamp) -> thunderphone_ports::StoreStats {
+        let mut by_kind: std::collections::BTreeMap<(&str, &str), (Source, Status, u64)> =
+            std::collections::BTreeMap::new();
+        let mut held_pool_numbers = 0;
+        for stored in self.numbers.values().filter(|s| !s.deleted) {
+            let n = &stored.number;
+            let entry = by_kind
+                .entry((n.source().as_str(), n.status().as_str()))
+                .or_insert((n.source(), n.status(), 0));
+            entry.2 += 1;
+            if n.number().is_demo_pool_shape() {
+                held_pool_numbers += 1;
+            }
+        }
+        let (mut due, mut leased, mut waiting) = (0, 0, 0);
+        for job in self.jobs.values() {
+            if job.lease_until.is_some_and(|l| l > now) {
+                leased += 1;
+            } else if job.due <= now {
+                due += 1;
+            } else {
+                waiting += 1;
+            }
+        }
+        thunderphone_ports::StoreStats {
+            numbers: by_kind.into_values().collect(),
+            held_pool_numbers,
+            jobs_due: due,
+            jobs_leased: leased,
+            jobs_waiting: waiting,
+            pool: None,
+        }
+    }
+
     fn retry_at(&mut self, id: PhoneNumberId, attempts: u32, due: Timestamp) {
         if let Some(job) = self.jobs.get_mut(&id) {
             *job = JobState {

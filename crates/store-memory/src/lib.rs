@@ -69,6 +69,13 @@ impl thunderphone_ports::StoreHealth for MemoryStore {
     async fn ping(&self) -> Result<(), thunderphone_ports::RepoError> {
         Ok(())
     }
+
+    async fn stats(
+        &self,
+        now: thunderphone_domain::Timestamp,
+    ) -> Result<Option<thunderphone_ports::StoreStats>, thunderphone_ports::RepoError> {
+        Ok(Some(self.lock().stats(now)))
+    }
 }
 
 #[cfg(test)]

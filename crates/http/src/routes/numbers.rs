@@ -287,6 +287,9 @@ pub async fn verify(state: web::Data<HttpState>, caller: Caller, path: web::Path
         .app
         .verify_number(&caller.0, number_id(&path)?)
         .await?;
+    state
+        .metrics
+        .observe_verification(verified.verification.passed);
     let body = VerifiedDto {
         number: (&verified.number).into(),
         verification: (&verified.verification).into(),

@@ -7,6 +7,7 @@ mod agents;
 mod connections;
 mod errors;
 mod numbers;
+mod observability;
 mod operator;
 mod races;
 mod transfer;
