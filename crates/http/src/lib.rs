@@ -158,6 +158,15 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
                     .route(delete().to(operator::revoke_api_key))
                     .default_service(web::to(not_allowed)),
             )
+            .service(
+                resource("/docs")
+                    .route(get().to(routes::probes::docs_redirect))
+                    .default_service(web::to(not_allowed)),
+            )
+            .service(
+                utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+            )
             .default_service(web::to(routes::no_route));
     }
 }

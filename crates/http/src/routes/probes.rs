@@ -62,3 +62,11 @@ pub async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
 }
+
+/// `/docs` → `/docs/`: the interactive reference (Swagger UI, served from
+/// the binary, no network needed) renders `/openapi.json`.
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
