@@ -98,6 +98,15 @@ pub struct Config {
     )]
     pub verify_timeout_secs: u64,
 
+    /// On SIGTERM/SIGINT: how long requests in flight and activation
+    /// attempts may take to finish before the process exits anyway.
+    #[arg(
+        long = "shutdown-timeout-secs",
+        env = "THUNDERPHONE_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub shutdown_timeout_secs: u64,
+
     /// HTTP worker threads; 0 = one per core.
     #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -130,6 +139,7 @@ impl Config {
             rate_limit_per_sec: 100,
             rate_limit_burst: 200,
             verify_timeout_secs: 10,
+            shutdown_timeout_secs: 10,
             workers: 2,
             log_format: LogFormat::Text,
         }
@@ -149,6 +159,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_per_sec", &self.rate_limit_per_sec)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .finish()

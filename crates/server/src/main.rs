@@ -43,6 +43,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { demo, mut config } => {
             init_logging(config.log_format);
+            // Installed before anything else, so a signal that arrives while
+            // starting up is handled too.
+            let shutdown = shutdown_signal()?;
             let generated_admin_token = if demo && config.admin_token.is_none() {
                 let token =
                     thunderphone_app::hash_api_key(&format!("{:?}", std::time::SystemTime::now()));
@@ -62,31 +65,35 @@ async fn main() -> anyhow::Result<()> {
                     generated_admin_token.as_deref(),
                 );
             }
-            let handle = running;
-            tokio::select! {
-                result = wait_for_signal() => {
-                    result?;
-                    tracing::info!("shutting down");
-                    handle.stop().await;
-                    Ok(())
-                }
-            }
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            running.stop().await;
+            tracing::info!("stopped");
+            Ok(())
         }
     }
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// Resolves on SIGINT or SIGTERM.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r?,
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// The demo banner goes to stdout on purpose: it is the program's output.

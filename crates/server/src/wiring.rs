@@ -36,6 +36,7 @@ pub struct Running {
     /// The application it serves, for seeding and inspection.
     pub app: App,
     handle: ServerHandle,
+    shutdown_timeout: Duration,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop_worker: tokio::sync::watch::Sender<bool>,
     worker: tokio::task::JoinHandle<()>,
@@ -56,9 +57,10 @@ impl Running {
         }
     }
 
-    /// [`Running::stop_within`] with a 10 s deadline.
+    /// [`Running::stop_within`] with the configured shutdown timeout.
     pub async fn stop(self) {
-        self.stop_within(Duration::from_secs(10)).await;
+        let deadline = self.shutdown_timeout;
+        self.stop_within(deadline).await;
     }
 }
 
@@ -142,7 +144,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             .configure(configure(state.clone()))
     })
     .disable_signals()
-    .shutdown_timeout(10);
+    .shutdown_timeout(config.shutdown_timeout_secs);
     if config.workers > 0 {
         server = server.workers(config.workers);
     }
@@ -162,6 +164,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         addr,
         app,
         handle,
+        shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
         task,
         stop_worker,
         worker,
