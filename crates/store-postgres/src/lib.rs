@@ -1,0 +1,230 @@
+//! The PostgreSQL store: every repository port of `thunderphone-ports`
+//! (numbers, agents, VoIP connections, tenancy), the activation queue and
+//! [`StoreHealth`], on Diesel 2 with an r2d2 connection pool. It passes the
+//! shared contract suite (`thunderphone-store-contract`), so it keeps the
+//! same promises as the in-memory store.
+//!
+//! - **Blocking made safe.** Diesel is blocking: every method runs its work
+//!   on tokio's blocking pool (`spawn_blocking`), takes the pooled
+//!   connection inside that closure (never holding one across an
+//!   `.await`), and carries the caller's tracing span.
+//! - **Atomicity.** Each change is written with its version snapshot in one
+//!   transaction; reference checks and conditional updates happen inside
+//!   that same transaction. See `docs/POSTGRES.md`.
+//! - **Errors** are translated into [`RepoError`] at the edge (`error.rs`).
+//! - **Schema.** `migrations/` at the workspace root, embedded in the
+//!   binary ([`MIGRATIONS`]); run them with [`PgStore::run_migrations`].
+
+mod agents;
+mod connections;
+mod credentials;
+mod error;
+mod health;
+mod jobs;
+mod numbers;
+mod page;
+mod rows;
+mod schema;
+mod tenancy;
+
+use std::any::Any;
+use std::fmt;
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, HandleError, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use thunderphone_ports::RepoError;
+#[cfg(doc)]
+use thunderphone_ports::StoreHealth;
+
+use crate::error::{Failure, pool_error};
+
+/// Every migration under the workspace's `migrations/`, compiled in.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Key of the session advisory lock held while migrating, so two
+/// processes starting together do not migrate at once.
+const MIGRATION_LOCK: i64 = 0x0074_6875_6e64_6572; // "thunder" in ASCII
+
+/// How the connection pool behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Most connections open at once (at least 1). Connections are opened
+    /// on demand and closed after 10 idle minutes.
+    pub max_size: u32,
+    /// How long a call waits for a connection (a free one, or a new one
+    /// being opened) before failing with [`RepoError::Unavailable`]. Must be
+    /// positive.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    /// 10 connections, 5 seconds.
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The PostgreSQL store. Cheap to share behind an `Arc`; all methods take
+/// `&self`.
+pub struct PgStore {
+    pool: Pool<ConnectionManager<PgConnection>>,
+    max_size: u32,
+    /// Kept alive as long as the store, dropped after the pool (fields drop
+    /// in declaration order): e.g. a test database to drop with the store.
+    guard: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl PgStore {
+    /// A store on the database at `url` (a libpq URL or key=value string).
+    ///
+    /// Opens no connection yet: an unreachable database is not an error
+    /// here, but every call then fails with [`RepoError::Unavailable`] after
+    /// `connection_timeout`. Use [`StoreHealth::ping`] or
+    /// [`PgStore::run_migrations`] to find out at start-up.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] when `max_size` is 0 or
+    /// `connection_timeout` is zero.
+    pub fn connect(url: &str, options: PoolOptions) -> Result<Self, RepoError> {
+        if options.max_size == 0 {
+            return Err(RepoError::Unexpected(
+                "pool max_size must be at least 1".into(),
+            ));
+        }
+        if options.connection_timeout.is_zero() {
+            return Err(RepoError::Unexpected(
+                "pool connection_timeout must be positive".into(),
+            ));
+        }
+        let pool = Pool::builder()
+            .max_size(options.max_size)
+            .min_idle(Some(0))
+            .connection_timeout(options.connection_timeout)
+            .test_on_check_out(true)
+            .error_handler(Box::new(TracingErrorHandler))
+            .build_unchecked(ConnectionManager::new(url));
+        Ok(Self {
+            pool,
+            max_size: options.max_size,
+            guard: None,
+        })
+    }
+
+    /// Keeps `guard` alive as long as the store and drops it after the
+    /// pool is closed: tests hand over the database the store uses, so it
+    /// is dropped once nothing is connected to it any more.
+    #[must_use]
+    pub fn with_guard(mut self, guard: impl Any + Send + Sync) -> Self {
+        self.guard = Some(Box::new(guard));
+        self
+    }
+
+    /// Applies every pending migration of [`MIGRATIONS`], each in its own
+    /// transaction, under an advisory lock so concurrent starts take turns.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when the database cannot be reached;
+    /// [`RepoError::Unexpected`] when a migration fails.
+    pub async fn run_migrations(&self) -> Result<(), RepoError> {
+        self.run("run_migrations", |conn| {
+            with_migration_lock(conn, |conn| {
+                conn.run_pending_migrations(MIGRATIONS)
+                    .map(|applied| {
+                        tracing::info!(applied = applied.len(), "database migrations applied");
+                    })
+                    .map_err(|e| RepoError::Unexpected(format!("migration failed: {e}")).into())
+            })
+        })
+        .await
+    }
+
+    /// Reverts every applied migration, newest first: drops all of the
+    /// store's tables **and their data**. For tests of the migrations and
+    /// for operators tearing a database down; never called by the service.
+    ///
+    /// # Errors
+    /// As for [`PgStore::run_migrations`].
+    pub async fn revert_all_migrations(&self) -> Result<(), RepoError> {
+        self.run("revert_all_migrations", |conn| {
+            with_migration_lock(conn, |conn| {
+                conn.revert_all_migrations(MIGRATIONS)
+                    .map(|reverted| {
+                        tracing::info!(reverted = reverted.len(), "database migrations reverted");
+                    })
+                    .map_err(|e| RepoError::Unexpected(format!("revert failed: {e}")).into())
+            })
+        })
+        .await
+    }
+
+    /// Runs `work` with a pooled connection on tokio's blocking pool, in a
+    /// span (child of the caller's) naming the operation. The connection is
+    /// taken inside the closure and returned to the pool when it ends.
+    pub(crate) async fn run<T, F>(&self, op: &'static str, work: F) -> Result<T, RepoError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, Failure> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::debug_span!("postgres", op);
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(pool_error)?;
+            work(&mut conn).map_err(Failure::into_repo)
+        })
+        .await
+        .map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?
+    }
+}
+
+/// Runs `work` holding the migration advisory lock, releasing it whatever
+/// the outcome (it is held by the session, which goes back to the pool).
+fn with_migration_lock<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::Int8, _>(MIGRATION_LOCK)
+        .execute(conn)?;
+    let outcome = work(conn);
+    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::Int8, _>(MIGRATION_LOCK)
+        .execute(conn);
+    let value = outcome?;
+    unlocked?;
+    Ok(value)
+}
+
+/// Never prints the URL (it may hold a password): pool figures only.
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.pool.state();
+        f.debug_struct("PgStore")
+            .field("max_size", &self.max_size)
+            .field("connections", &state.connections)
+            .field("idle_connections", &state.idle_connections)
+            .field("guarded", &self.guard.is_some())
+            .finish()
+    }
+}
+
+/// Reports failures to open pooled connections through `tracing`, which
+/// the server's subscriber records (r2d2's default goes to `log`).
+#[derive(Debug, Clone, Copy)]
+struct TracingErrorHandler;
+
+impl HandleError<diesel::r2d2::Error> for TracingErrorHandler {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::warn!(%error, "cannot open a database connection");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;

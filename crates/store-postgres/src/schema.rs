@@ -1,0 +1,130 @@
+//! The Diesel schema, written by hand to match `migrations/` (no
+//! `diesel_cli` needed). `tests/migrations.rs` checks that every table and
+//! column here exists in the migrated database and vice versa.
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    orgs (id) {
+        id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (org_id, user_id) {
+        org_id -> Int8,
+        user_id -> Int8,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        user_id -> Int8,
+        org_id -> Int8,
+        key_hash -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    agents (id) {
+        id -> Int8,
+        org_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    voip_connections (id) {
+        id -> Int8,
+        org_id -> Int8,
+        name -> Text,
+        provider -> Text,
+        termination_uri -> Nullable<Text>,
+        credentials -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    phone_numbers (id) {
+        id -> Int8,
+        org_id -> Int8,
+        number -> Text,
+        source -> Text,
+        status -> Text,
+        inbound_agent_id -> Nullable<Int8>,
+        outbound_agent_id -> Nullable<Int8>,
+        voip_connection_id -> Nullable<Int8>,
+        voip_verification_status -> Text,
+        voip_last_verified_at -> Nullable<Timestamptz>,
+        status_reason -> Nullable<Text>,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    phone_number_versions (phone_number_id, version) {
+        phone_number_id -> Int8,
+        version -> Int8,
+        org_id -> Int8,
+        status -> Text,
+        inbound_agent_id -> Nullable<Int8>,
+        outbound_agent_id -> Nullable<Int8>,
+        voip_connection_id -> Nullable<Int8>,
+        voip_verification_status -> Text,
+        change -> Text,
+        changed_by_user_id -> Nullable<Int8>,
+        changed_by_api_key_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    activation_jobs (phone_number_id) {
+        phone_number_id -> Int8,
+        attempts -> Int4,
+        due_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(activation_jobs -> phone_numbers (phone_number_id));
+diesel::joinable!(api_keys -> orgs (org_id));
+diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(memberships -> orgs (org_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(agents -> orgs (org_id));
+diesel::joinable!(voip_connections -> orgs (org_id));
+diesel::joinable!(phone_numbers -> orgs (org_id));
+diesel::joinable!(phone_number_versions -> phone_numbers (phone_number_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    memberships,
+    api_keys,
+    agents,
+    voip_connections,
+    phone_numbers,
+    phone_number_versions,
+    activation_jobs,
+);

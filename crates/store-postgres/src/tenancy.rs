@@ -1,0 +1,211 @@
+//! Orgs, users, memberships and API keys.
+
+use async_trait::async_trait;
+use diesel::dsl::{exists, select};
+use diesel::prelude::*;
+use thunderphone_domain::{
+    ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, Timestamp, User,
+    UserId,
+};
+use thunderphone_ports::{Reference, RepoError, TenancyRepository};
+
+use crate::PgStore;
+use crate::error::{Failure, corrupt};
+use crate::rows::{id, wire};
+use crate::schema::{api_keys, memberships, orgs, users};
+
+/// Maps a unique violation of `constraint` to `Duplicate(what)`.
+fn duplicate(failure: Failure, constraint: &str, what: &'static str) -> Failure {
+    if failure.unique_violation() == Some(constraint) {
+        RepoError::Duplicate(what).into()
+    } else {
+        failure
+    }
+}
+
+/// `InvalidReference(Org)` unless the org exists; locks it against
+/// deletion until the transaction ends.
+pub(crate) fn require_org(conn: &mut PgConnection, org_id: OrgId) -> Result<(), Failure> {
+    let found = orgs::table
+        .find(org_id.get())
+        .select(orgs::id)
+        .for_key_share()
+        .first::<i64>(conn)
+        .optional()?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(RepoError::InvalidReference(Reference::Org(org_id.get())).into()),
+    }
+}
+
+#[async_trait]
+impl TenancyRepository for PgStore {
+    async fn create_org(&self, name: DisplayName, now: Timestamp) -> Result<Org, RepoError> {
+        self.run("create_org", move |conn| {
+            let raw: i64 = diesel::insert_into(orgs::table)
+                .values((orgs::name.eq(name.as_str()), orgs::created_at.eq(now)))
+                .returning(orgs::id)
+                .get_result(conn)?;
+            Ok(Org {
+                id: id("org id", raw, OrgId::new)?,
+                name,
+                created_at: now,
+            })
+        })
+        .await
+    }
+
+    async fn create_user(&self, email: Email, now: Timestamp) -> Result<User, RepoError> {
+        self.run("create_user", move |conn| {
+            let raw: i64 = diesel::insert_into(users::table)
+                .values((users::email.eq(email.as_str()), users::created_at.eq(now)))
+                .returning(users::id)
+                .get_result(conn)
+                .map_err(|e| duplicate(e.into(), "users_email_key", "email"))?;
+            Ok(User {
+                id: id("user id", raw, UserId::new)?,
+                email,
+                created_at: now,
+            })
+        })
+        .await
+    }
+
+    async fn set_membership(
+        &self,
+        org_id: OrgId,
+        user_id: UserId,
+        role: Role,
+    ) -> Result<Membership, RepoError> {
+        self.run("set_membership", move |conn| {
+            conn.transaction(|conn| {
+                require_org(conn, org_id)?;
+                let user_exists: bool =
+                    select(exists(users::table.find(user_id.get()))).get_result(conn)?;
+                if !user_exists {
+                    return Err(RepoError::InvalidReference(Reference::User(user_id.get())).into());
+                }
+                diesel::insert_into(memberships::table)
+                    .values((
+                        memberships::org_id.eq(org_id.get()),
+                        memberships::user_id.eq(user_id.get()),
+                        memberships::role.eq(role.as_str()),
+                    ))
+                    .on_conflict((memberships::org_id, memberships::user_id))
+                    .do_update()
+                    .set(memberships::role.eq(role.as_str()))
+                    .execute(conn)?;
+                Ok(Membership {
+                    org_id,
+                    user_id,
+                    role,
+                })
+            })
+        })
+        .await
+    }
+
+    async fn find_role(&self, org_id: OrgId, user_id: UserId) -> Result<Option<Role>, RepoError> {
+        self.run("find_role", move |conn| {
+            let role: Option<String> = memberships::table
+                .find((org_id.get(), user_id.get()))
+                .select(memberships::role)
+                .first(conn)
+                .optional()?;
+            role.map(|r| wire("role", &r)).transpose()
+        })
+        .await
+    }
+
+    async fn create_api_key(
+        &self,
+        user_id: UserId,
+        org_id: OrgId,
+        key_hash: String,
+        now: Timestamp,
+    ) -> Result<ApiKey, RepoError> {
+        self.run("create_api_key", move |conn| {
+            conn.transaction(|conn| {
+                // Memberships are never removed, but lock it anyway so the
+                // key and its membership are consistent at commit.
+                let member = memberships::table
+                    .find((org_id.get(), user_id.get()))
+                    .select(memberships::role)
+                    .for_key_share()
+                    .first::<String>(conn)
+                    .optional()?;
+                if member.is_none() {
+                    return Err(RepoError::InvalidReference(Reference::Membership).into());
+                }
+                let raw: i64 = diesel::insert_into(api_keys::table)
+                    .values((
+                        api_keys::user_id.eq(user_id.get()),
+                        api_keys::org_id.eq(org_id.get()),
+                        api_keys::key_hash.eq(&key_hash),
+                        api_keys::created_at.eq(now),
+                    ))
+                    .returning(api_keys::id)
+                    .get_result(conn)
+                    .map_err(|e| duplicate(e.into(), "api_keys_key_hash_key", "api key"))?;
+                Ok(ApiKey {
+                    id: id("api key id", raw, ApiKeyId::new)?,
+                    user_id,
+                    org_id,
+                    created_at: now,
+                })
+            })
+        })
+        .await
+    }
+
+    async fn authenticate(&self, key_hash: &str) -> Result<Option<Principal>, RepoError> {
+        let key_hash = key_hash.to_owned();
+        self.run("authenticate", move |conn| {
+            let found: Option<(i64, i64, i64, String)> = api_keys::table
+                .inner_join(
+                    memberships::table.on(memberships::org_id
+                        .eq(api_keys::org_id)
+                        .and(memberships::user_id.eq(api_keys::user_id))),
+                )
+                .filter(api_keys::key_hash.eq(&key_hash))
+                .filter(api_keys::revoked_at.is_null())
+                .select((
+                    api_keys::id,
+                    api_keys::user_id,
+                    api_keys::org_id,
+                    memberships::role,
+                ))
+                .first(conn)
+                .optional()?;
+            found
+                .map(|(key, user, org, role)| {
+                    Ok(Principal {
+                        api_key_id: id("api key id", key, ApiKeyId::new)?,
+                        user_id: id("user id", user, UserId::new)?,
+                        org_id: id("org id", org, OrgId::new)?,
+                        role: wire("role", &role)?,
+                    })
+                })
+                .transpose()
+        })
+        .await
+    }
+
+    async fn revoke_api_key(&self, key: ApiKeyId, now: Timestamp) -> Result<(), RepoError> {
+        self.run("revoke_api_key", move |conn| {
+            let revoked = diesel::update(
+                api_keys::table
+                    .find(key.get())
+                    .filter(api_keys::revoked_at.is_null()),
+            )
+            .set(api_keys::revoked_at.eq(now))
+            .execute(conn)?;
+            match revoked {
+                0 => Err(RepoError::NotFound.into()),
+                1 => Ok(()),
+                n => Err(corrupt("api key", format_args!("{n} rows share id {key}"))),
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,114 @@
+//! Checks that need the store's private parts.
+
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use thunderphone_test_db::TestDb;
+
+use crate::schema::{
+    activation_jobs, agents, api_keys, memberships, orgs, phone_number_versions, phone_numbers,
+    users, voip_connections,
+};
+use crate::{PgStore, PoolOptions};
+
+/// The columns `schema.rs` selects for a table, in order, read off the SQL
+/// Diesel generates for `SELECT <all columns>`.
+fn declared<Q: diesel::query_builder::QueryFragment<Pg>>(query: Q) -> Vec<String> {
+    let sql = diesel::debug_query::<Pg, _>(&query).to_string();
+    let select = sql
+        .split(" FROM ")
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("SELECT ");
+    select
+        .split(", ")
+        .filter_map(|column| column.rsplit('.').next())
+        .map(|column| column.trim_matches('"').to_owned())
+        .collect()
+}
+
+/// The columns of a table in the migrated database, in order.
+fn migrated(conn: &mut PgConnection, table: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        column_name: String,
+    }
+    diesel::sql_query(
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind::<Text, _>(table)
+    .load::<Column>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|c| c.column_name)
+    .collect()
+}
+
+/// `schema.rs` is written by hand: every table it declares must have
+/// exactly the migrated columns, in the same order (column types are
+/// exercised by the contract suite, which writes and reads every column).
+#[tokio::test]
+async fn schema_rs_matches_the_migrations() {
+    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let store = PgStore::connect(db.url(), PoolOptions::default()).unwrap();
+    store.run_migrations().await.unwrap();
+    let mut conn = PgConnection::establish(db.url()).unwrap();
+    let tables = [
+        ("orgs", declared(orgs::table.select(orgs::all_columns))),
+        ("users", declared(users::table.select(users::all_columns))),
+        (
+            "memberships",
+            declared(memberships::table.select(memberships::all_columns)),
+        ),
+        (
+            "api_keys",
+            declared(api_keys::table.select(api_keys::all_columns)),
+        ),
+        (
+            "agents",
+            declared(agents::table.select(agents::all_columns)),
+        ),
+        (
+            "voip_connections",
+            declared(voip_connections::table.select(voip_connections::all_columns)),
+        ),
+        (
+            "phone_numbers",
+            declared(phone_numbers::table.select(phone_numbers::all_columns)),
+        ),
+        (
+            "phone_number_versions",
+            declared(phone_number_versions::table.select(phone_number_versions::all_columns)),
+        ),
+        (
+            "activation_jobs",
+            declared(activation_jobs::table.select(activation_jobs::all_columns)),
+        ),
+    ];
+    for (table, columns) in &tables {
+        assert!(!columns.is_empty(), "{table}: no columns parsed");
+        assert_eq!(&migrated(&mut conn, table), columns, "table {table}");
+    }
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+    }
+    let mut in_database: Vec<String> = diesel::sql_query(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .load::<Table>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|t| t.table_name)
+    .collect();
+    in_database.sort();
+    let mut declared_tables: Vec<String> = tables.iter().map(|(t, _)| (*t).to_owned()).collect();
+    declared_tables.sort();
+    assert_eq!(in_database, declared_tables, "every table is in schema.rs");
+    drop(conn);
+    drop(store);
+}

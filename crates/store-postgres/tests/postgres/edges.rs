@@ -1,0 +1,258 @@
+//! Edges the contract leaves to each store, and what the database holds.
+
+use diesel::prelude::*;
+use thunderphone_domain::{
+    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Secret, Source, Status,
+    Updated, VoipCredentials,
+};
+use thunderphone_ports::{
+    ActivationQueue, AgentRepository, NewVoipConnection, NumberChange, NumberRepository, Reference,
+    RepoError, StoreHealth, TenancyRepository, VoipConnectionRepository,
+};
+use thunderphone_store_contract::fixtures::{
+    activate, agent, area, at, change, claim, connection, email, import, missing_org, name, pool,
+    tenant,
+};
+
+use crate::support::{Count, count, fresh, text};
+
+#[tokio::test]
+async fn credentials_are_stored_as_json_and_never_printed() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    store
+        .create_connection(NewVoipConnection {
+            org_id: acme.org_id,
+            name: name("pbx"),
+            termination_uri: None,
+            credentials: VoipCredentials::Sip {
+                username: Some("pbx-user".into()),
+                password: Some(Secret::new("hunter2")),
+            },
+            created_at: at(0),
+        })
+        .await
+        .unwrap();
+    let stored = text(&url, "SELECT credentials AS text FROM voip_connections").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(json["provider"], "sip");
+    assert_eq!(json["password"], "hunter2");
+    let printed = format!("{store:?}");
+    assert!(
+        !printed.contains("hunter2") && !printed.contains(&url),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn records_need_an_existing_org() {
+    let (store, _) = fresh().await;
+    let org_ref = Err(RepoError::InvalidReference(Reference::Org(
+        missing_org().get(),
+    )));
+    let agent = store.create_agent(missing_org(), name("a"), at(0)).await;
+    assert_eq!(agent.map(|_| ()), org_ref);
+    let new = NewVoipConnection {
+        org_id: missing_org(),
+        name: name("c"),
+        termination_uri: None,
+        credentials: VoipCredentials::Telnyx {
+            api_key: Secret::new("k"),
+        },
+        created_at: at(0),
+    };
+    assert_eq!(store.create_connection(new).await.map(|_| ()), org_ref);
+    let drafts = vec![NewPhoneNumber::demo(missing_org(), pool("212", 1), at(0))];
+    assert_eq!(
+        store.insert_numbers(drafts, None).await.map(|_| ()),
+        org_ref
+    );
+    let claimed = store
+        .claim_pool_number(missing_org(), &[area("415")], at(0), None)
+        .await;
+    assert!(
+        matches!(claimed, Err(RepoError::Unexpected(_))),
+        "{claimed:?}"
+    );
+}
+
+#[tokio::test]
+async fn api_key_hashes_and_batch_numbers_are_unique() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let bob = store
+        .create_user(email("bob@example.com"), at(0))
+        .await
+        .unwrap();
+    store
+        .set_membership(acme.org_id, bob.id, Role::Member)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .create_api_key(bob.id, acme.org_id, acme.key_hash.clone(), at(1))
+            .await,
+        Err(RepoError::Duplicate("api key"))
+    );
+    let drafts = [
+        pool("212", 1),
+        pool("212", 2),
+        pool("212", 1),
+        pool("212", 1),
+    ]
+    .into_iter()
+    .map(|n| NewPhoneNumber::demo(acme.org_id, n, at(0)))
+    .collect();
+    assert_eq!(
+        store.insert_numbers(drafts, None).await,
+        Err(RepoError::NumbersTaken(vec![pool("212", 1)]))
+    );
+    assert_eq!(count(&url, "SELECT count(*) AS n FROM phone_numbers"), 0);
+}
+
+#[tokio::test]
+async fn a_change_must_succeed_the_expected_version() {
+    let (store, _) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let number = claim(&*store, acme.org_id, "415", at(1)).await;
+    let activated = number.activate(at(2)).unwrap();
+    let skipped = PhoneNumber::restore(PhoneNumberParts {
+        version: activated.number.version().next(),
+        ..activated.number.parts().clone()
+    });
+    let change = NumberChange {
+        expected: number.version(),
+        updated: Updated {
+            number: skipped,
+            change: activated.change,
+        },
+        actor: None,
+    };
+    let saved = store.save_change(change).await;
+    assert!(matches!(saved, Err(RepoError::Unexpected(_))), "{saved:?}");
+    assert_eq!(
+        store.find_number(acme.org_id, number.id()).await.unwrap(),
+        Some(number)
+    );
+}
+
+#[tokio::test]
+async fn transfer_to_an_unknown_org_is_refused() {
+    let (store, _) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let number = claim(&*store, acme.org_id, "415", at(1)).await;
+    let number = activate(&*store, &number, at(2)).await;
+    let nowhere = OrgId::new(77).unwrap();
+    let change = NumberChange {
+        expected: number.version(),
+        updated: number.transfer(nowhere, None, at(3)).unwrap(),
+        actor: None,
+    };
+    assert_eq!(
+        store.save_change(change).await,
+        Err(RepoError::InvalidReference(Reference::Org(77)))
+    );
+}
+
+/// A deleted number keeps its row and history but lets go of its agents
+/// and connection, so neither is held in place by it.
+#[tokio::test]
+async fn deleted_numbers_release_their_references() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let trunk = connection(&*store, acme.org_id, "trunk", at(0)).await;
+    let helper = agent(&*store, acme.org_id, "helper", at(0)).await;
+    let number = import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(1)).await;
+    let number = change(
+        &*store,
+        &number[0],
+        Some(Some(helper.id)),
+        None,
+        None,
+        at(2),
+    )
+    .await;
+    store
+        .delete_number(acme.org_id, number.id(), None)
+        .await
+        .unwrap();
+    let refs = text(
+        &url,
+        "SELECT concat_ws(',', inbound_agent_id, voip_connection_id, deleted_at IS NOT NULL) \
+         AS text FROM phone_numbers",
+    );
+    assert_eq!(refs.as_deref(), Some("t"), "only deleted_at is set");
+    assert_eq!(
+        count(&url, "SELECT count(*) AS n FROM phone_number_versions"),
+        2
+    );
+    store.delete_agent(acme.org_id, helper.id).await.unwrap();
+    store
+        .delete_connection(acme.org_id, trunk.id, at(3), None)
+        .await
+        .unwrap();
+}
+
+/// Connections the server dropped while idle (a restart, an admin's
+/// `pg_terminate_backend`) are replaced on checkout: the next call works.
+#[tokio::test]
+async fn dropped_connections_are_replaced() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let mut admin = PgConnection::establish(&url).unwrap();
+    let killed = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .get_result::<Count>(&mut admin)
+    .unwrap();
+    assert!(killed.n >= 1, "the store had a connection open");
+    let found = store.find_role(acme.org_id, acme.user_id).await;
+    assert_eq!(found, Ok(Some(Role::Owner)));
+}
+
+/// `/metrics` counts: live numbers by kind, the pool's used part, jobs by
+/// state at `now`, and the pool's usage.
+#[tokio::test]
+async fn stats_count_numbers_jobs_and_connections() {
+    let (store, _) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let trunk = connection(&*store, acme.org_id, "trunk", at(0)).await;
+    import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(1)).await;
+    let outside = E164::parse("+14155550200").unwrap();
+    import(&*store, acme.org_id, trunk.id, &[outside], at(1)).await;
+    let leased = claim(&*store, acme.org_id, "415", at(1)).await;
+    let waiting = claim(&*store, acme.org_id, "415", at(2)).await;
+    claim(&*store, acme.org_id, "415", at(3)).await;
+    let settled = claim(&*store, acme.org_id, "415", at(4)).await;
+    activate(&*store, &settled, at(5)).await;
+    let gone = claim(&*store, acme.org_id, "415", at(6)).await;
+    store
+        .delete_number(acme.org_id, gone.id(), None)
+        .await
+        .unwrap();
+    let jobs = store.lease_due(at(10), at(20), 1).await.unwrap();
+    assert_eq!(jobs[0].number_id, leased.id());
+    store
+        .retry_at(waiting.id(), 1, at(60), "busy")
+        .await
+        .unwrap();
+
+    let stats = store.stats(at(10)).await.unwrap().expect("kept");
+    assert_eq!(
+        stats.numbers,
+        vec![
+            (Source::Demo, Status::Active, 1),
+            (Source::Demo, Status::Provisioning, 3),
+            (Source::Voip, Status::Provisioning, 2),
+        ]
+    );
+    assert_eq!(stats.held_pool_numbers, 5, "the 555-0200 number is outside");
+    assert_eq!(
+        (stats.jobs_due, stats.jobs_leased, stats.jobs_waiting),
+        (1, 1, 1)
+    );
+    let pool = stats.pool.expect("a pool");
+    assert_eq!(pool.max, 8);
+    assert!(pool.idle >= 1 && pool.in_use == 0, "{pool:?}");
+}
