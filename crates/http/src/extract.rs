@@ -69,6 +69,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+                drain(&mut payload, declared).await;
                 return Err(too_large());
             }
             let mut body = Vec::new();
@@ -76,6 +77,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 let chunk = chunk
                     .map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    drain(&mut payload, declared).await;
                     return Err(too_large());
                 }
                 body.extend_from_slice(&chunk);
@@ -97,6 +99,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     ))
                 })
         })
+    }
+}
+
+/// Bodies up to this size are read and discarded after a 413, so the
+/// client, still sending, receives the answer instead of a reset
+/// connection. Larger ones are cut off: reading them would be the attack.
+const DRAIN_LIMIT: u64 = 4 * 1024 * 1024;
+
+async fn drain(payload: &mut Payload, declared: Option<u64>) {
+    if declared.is_some_and(|len| len > DRAIN_LIMIT) {
+        return;
+    }
+    let mut seen = 0u64;
+    while let Some(Ok(chunk)) = payload.next().await {
+        seen += chunk.len() as u64;
+        if seen > DRAIN_LIMIT {
+            return;
+        }
     }
 }
 

@@ -41,6 +41,28 @@ pub struct Config {
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Most connections in the database pool.
+    #[arg(
+        long = "db-pool-size",
+        env = "THUNDERPHONE_DB_POOL_SIZE",
+        default_value_t = 16
+    )]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a database connection before it is
+    /// answered 503, in ms.
+    #[arg(
+        long = "db-connect-timeout-ms",
+        env = "THUNDERPHONE_DB_CONNECT_TIMEOUT_MS",
+        default_value_t = 2000
+    )]
+    pub db_connect_timeout_ms: u64,
+
+    /// Apply pending migrations at start-up (`false` when migrations are run
+    /// separately with `thunderphone migrate`).
+    #[arg(long = "migrate", env = "THUNDERPHONE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
+
     /// Enables `/admin/v1` with this bearer token.
     #[arg(
         long = "admin-token",
@@ -65,6 +87,24 @@ pub struct Config {
         default_value_t = 2000
     )]
     pub demo_activation_ms: u64,
+
+    /// Bound on one call to the carrier while activating a number, in ms.
+    /// A worker's lease on a job lasts twice as long (at least 5 s): that is
+    /// how soon another instance takes over the jobs of one that died.
+    #[arg(
+        long = "activation-attempt-timeout-ms",
+        env = "THUNDERPHONE_ACTIVATION_ATTEMPT_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub activation_attempt_timeout_ms: u64,
+
+    /// Attempts before a number the carrier does not activate is `failed`.
+    #[arg(
+        long = "activation-max-attempts",
+        env = "THUNDERPHONE_ACTIVATION_MAX_ATTEMPTS",
+        default_value_t = 5
+    )]
+    pub activation_max_attempts: u32,
 
     /// Key that encrypts stored credentials.
     #[arg(
@@ -122,6 +162,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The activation retry policy.
+    pub fn activation_policy(&self) -> thunderphone_app::ActivationPolicy {
+        thunderphone_app::ActivationPolicy {
+            attempt_timeout: Duration::from_millis(self.activation_attempt_timeout_ms.max(1)),
+            max_attempts: self.activation_max_attempts.max(1),
+            ..thunderphone_app::ActivationPolicy::default()
+        }
+    }
+
     /// The demo activation delay.
     pub fn demo_activation(&self) -> Duration {
         Duration::from_millis(self.demo_activation_ms)
@@ -132,9 +181,14 @@ impl Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: None,
+            db_pool_size: 8,
+            db_connect_timeout_ms: 2000,
+            migrate: true,
             admin_token: None,
             provider: ProviderKind::Demo,
             demo_activation_ms: 2000,
+            activation_attempt_timeout_ms: 30_000,
+            activation_max_attempts: 5,
             secret_key: None,
             rate_limit_per_sec: 100,
             rate_limit_burst: 200,
@@ -152,9 +206,17 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("bind", &self.bind)
             .field("database_url", &redacted(&self.database_url))
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_connect_timeout_ms", &self.db_connect_timeout_ms)
+            .field("migrate", &self.migrate)
             .field("admin_token", &redacted(&self.admin_token))
             .field("provider", &self.provider)
             .field("demo_activation_ms", &self.demo_activation_ms)
+            .field(
+                "activation_attempt_timeout_ms",
+                &self.activation_attempt_timeout_ms,
+            )
+            .field("activation_max_attempts", &self.activation_max_attempts)
             .field("secret_key", &redacted(&self.secret_key))
             .field("rate_limit_per_sec", &self.rate_limit_per_sec)
             .field("rate_limit_burst", &self.rate_limit_burst)

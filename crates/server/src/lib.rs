@@ -2,9 +2,10 @@
 //! the application and serves the HTTP API. Also used by the end-to-end
 //! tests, which start the real server on port 0.
 
+pub mod admin;
 pub mod config;
 pub mod demo;
 mod wiring;
 
 pub use config::{Config, LogFormat, ProviderKind};
-pub use wiring::{Overrides, Running, start};
+pub use wiring::{Overrides, Running, open_postgres, start};

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use thunderphone_server::{Config, LogFormat, Overrides, demo, start};
+use thunderphone_server::{Config, LogFormat, Overrides, admin, demo, start};
 use tracing_subscriber::EnvFilter;
 
 /// ThunderPhone Numbers: phone numbers for voice AI agents.
@@ -24,6 +24,18 @@ enum Command {
         #[command(flatten)]
         config: Config,
     },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: admin::DatabaseArgs,
+    },
+    /// Operator actions (orgs, users, roles, API keys) on the database.
+    Admin {
+        #[command(flatten)]
+        db: admin::DatabaseArgs,
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -38,9 +50,31 @@ fn init_logging(format: LogFormat) {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, with the chain of causes.
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Migrate { db } => {
+            init_logging(LogFormat::Text);
+            admin::migrate(&db).await?;
+            print_line("migrations applied");
+            Ok(())
+        }
+        Command::Admin { db, command } => {
+            let line = admin::run(&db, command).await?;
+            print_line(&line);
+            Ok(())
+        }
         Command::Serve { demo, mut config } => {
             init_logging(config.log_format);
             // Installed before anything else, so a signal that arrives while
@@ -94,6 +128,12 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
             let _ = tokio::signal::ctrl_c().await;
         })
     }
+}
+
+/// Command output goes to stdout on purpose.
+#[allow(clippy::print_stdout)]
+fn print_line(line: &str) {
+    println!("{line}");
 }
 
 /// The demo banner goes to stdout on purpose: it is the program's output.

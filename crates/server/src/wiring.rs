@@ -15,6 +15,7 @@ use thunderphone_http::{
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
+use thunderphone_store_postgres::{PgStore, PoolOptions};
 
 use crate::{Config, ProviderKind};
 
@@ -64,13 +65,70 @@ impl Running {
     }
 }
 
-fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
-    if config.database_url.is_some() {
-        bail!(
-            "the Postgres store is not supported by this build yet; unset DATABASE_URL to use the embedded in-memory store"
-        );
+/// Every storage port, backed by one store.
+struct Storage {
+    numbers: Arc<dyn thunderphone_ports::NumberRepository>,
+    agents: Arc<dyn thunderphone_ports::AgentRepository>,
+    connections: Arc<dyn thunderphone_ports::VoipConnectionRepository>,
+    tenancy: Arc<dyn thunderphone_ports::TenancyRepository>,
+    health: Arc<dyn thunderphone_ports::StoreHealth>,
+    jobs: Arc<dyn thunderphone_ports::ActivationQueue>,
+}
+
+impl Storage {
+    fn from<S>(store: Arc<S>) -> Self
+    where
+        S: thunderphone_ports::NumberRepository
+            + thunderphone_ports::AgentRepository
+            + thunderphone_ports::VoipConnectionRepository
+            + thunderphone_ports::TenancyRepository
+            + thunderphone_ports::StoreHealth
+            + thunderphone_ports::ActivationQueue
+            + 'static,
+    {
+        Self {
+            numbers: store.clone(),
+            agents: store.clone(),
+            connections: store.clone(),
+            tenancy: store.clone(),
+            health: store.clone(),
+            jobs: store,
+        }
     }
-    let store = Arc::new(MemoryStore::new());
+}
+
+/// Opens the configured store: Postgres when `DATABASE_URL` is set
+/// (migrated unless told not to), else the embedded in-memory store.
+async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
+    let Some(url) = &config.database_url else {
+        tracing::info!("store: embedded in-memory (set DATABASE_URL for Postgres)");
+        return Ok(Storage::from(Arc::new(MemoryStore::new())));
+    };
+    let store = Arc::new(open_postgres(url, config)?);
+    if config.migrate {
+        store
+            .run_migrations()
+            .await
+            .context("cannot migrate the database")?;
+    }
+    tracing::info!(pool_size = config.db_pool_size, "store: Postgres");
+    Ok(Storage::from(store))
+}
+
+/// A Postgres store with the configured pool.
+///
+/// # Errors
+/// When the pool settings are invalid.
+pub fn open_postgres(url: &str, config: &Config) -> anyhow::Result<PgStore> {
+    let options = PoolOptions {
+        max_size: config.db_pool_size,
+        connection_timeout: Duration::from_millis(config.db_connect_timeout_ms.max(1)),
+    };
+    PgStore::connect(url, options).context("invalid database pool settings")
+}
+
+async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
+    let storage = open_storage(config).await?;
     let provider: Arc<dyn NumberProvider> = match (overrides.provider, config.provider) {
         (Some(provider), _) => provider,
         (None, ProviderKind::Demo) => Arc::new(DemoProvider::new(config.demo_activation())),
@@ -82,18 +140,20 @@ fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
         .verifier
         .unwrap_or_else(|| Arc::new(UnsupportedVerifier));
     let ports = Ports {
-        numbers: store.clone(),
-        agents: store.clone(),
-        connections: store.clone(),
-        tenancy: store.clone(),
-        health: store.clone(),
-        jobs: store,
+        numbers: storage.numbers,
+        agents: storage.agents,
+        connections: storage.connections,
+        tenancy: storage.tenancy,
+        health: storage.health,
+        jobs: storage.jobs,
         provider,
         verifier,
         clock: Arc::new(SystemClock),
     };
     let settings = Settings {
-        activation: overrides.activation.unwrap_or_default(),
+        activation: overrides
+            .activation
+            .unwrap_or_else(|| config.activation_policy()),
         verification_timeout: Duration::from_secs(config.verify_timeout_secs.max(1)),
     };
     Ok(App::new(ports, settings))
@@ -106,7 +166,7 @@ fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
 /// When the configuration names something unsupported or the address
 /// cannot be bound.
 pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Running> {
-    let app = build_app(config, overrides)?;
+    let app = build_app(config, overrides).await?;
     // The worker picks up every due job, including those left by a
     // previous run of this or another instance.
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
@@ -144,6 +204,9 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             .configure(configure(state.clone()))
     })
     .disable_signals()
+    // Longer than the usual load balancer idle timeout (60 s), so the
+    // balancer, not us, closes idle connections: no request races a close.
+    .keep_alive(Duration::from_secs(75))
     .shutdown_timeout(config.shutdown_timeout_secs);
     if config.workers > 0 {
         server = server.workers(config.workers);

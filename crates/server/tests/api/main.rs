@@ -3,9 +3,13 @@
 
 mod support;
 
+/// This binary runs the suite on the embedded store.
+pub const STORE: support::StoreKind = support::StoreKind::Memory;
+
 mod agents;
 mod connections;
 mod errors;
+mod hostile;
 mod numbers;
 mod observability;
 mod operator;

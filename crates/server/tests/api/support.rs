@@ -46,10 +46,21 @@ impl VoipVerifier for ScriptedVerifier {
     }
 }
 
+/// Which store the suite runs against: each test binary sets
+/// `crate::STORE`, so the same tests run on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each binary uses one of them
+pub enum StoreKind {
+    Memory,
+    Postgres,
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     running: Option<Running>,
+    /// The test's own database (Postgres runs); dropped after the server.
+    _db: Option<thunderphone_test_db::TestDb>,
 }
 
 /// A tenant: an org with an owner and the owner's key.
@@ -76,7 +87,12 @@ impl TestApp {
         Self::spawn_with(test_config(), Overrides::default()).await
     }
 
-    pub async fn spawn_with(config: Config, mut overrides: Overrides) -> Self {
+    pub async fn spawn_with(mut config: Config, mut overrides: Overrides) -> Self {
+        let db = (crate::STORE == StoreKind::Postgres && config.database_url.is_none())
+            .then(thunderphone_test_db::TestDb::create);
+        if let Some(db) = &db {
+            config.database_url = Some(db.url().to_owned());
+        }
         if overrides.verifier.is_none() {
             overrides.verifier = Some(Arc::new(ScriptedVerifier));
         }
@@ -94,12 +110,14 @@ impl TestApp {
         let base = format!("http://{}", running.addr);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(10))
             .build()
             .expect("client");
         Self {
             base,
             client,
             running: Some(running),
+            _db: db,
         }
     }
 
@@ -107,10 +125,12 @@ impl TestApp {
     /// gracefully (it waits for open connections).
     pub async fn stop(mut self) {
         let running = self.running.take();
+        let db = self._db.take();
         drop(self);
         if let Some(running) = running {
             running.stop().await;
         }
+        drop(db);
     }
 
     pub fn url(&self, path: &str) -> String {

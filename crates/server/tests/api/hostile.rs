@@ -1,0 +1,166 @@
+//! Hostile input: nothing a client sends produces a 5xx, a non-problem
+//! error, or a dropped connection.
+
+use reqwest::{Method, StatusCode};
+
+use crate::support::{ADMIN_TOKEN, TestApp};
+
+const ROUTES: &[&str] = &[
+    "/v1/phone-numbers",
+    "/v1/phone-numbers/1",
+    "/v1/phone-numbers/1/transfer",
+    "/v1/phone-numbers/1/versions",
+    "/v1/phone-numbers/1/verify-voip",
+    "/v1/agents",
+    "/v1/agents/1",
+    "/v1/voip-connections",
+    "/v1/voip-connections/1",
+    "/v1/voip-connections/1/import",
+    "/v1/me",
+    "/admin/v1/orgs",
+    "/admin/v1/users",
+    "/admin/v1/orgs/1/members/1",
+    "/admin/v1/api-keys",
+    "/admin/v1/api-keys/1",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+];
+
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "BREW",
+];
+
+/// Every error must be problem+json and below 500.
+#[track_caller]
+fn assert_sane(what: &str, status: StatusCode, content_type: Option<&str>) {
+    assert!(status.as_u16() < 500, "{what}: {status}");
+    if status.is_client_error() {
+        assert_eq!(
+            content_type,
+            Some("application/problem+json"),
+            "{what}: {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_method_on_every_route() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("owner").await;
+    for route in ROUTES {
+        for method in METHODS {
+            for key in [t.key.as_str(), ADMIN_TOKEN] {
+                let m = Method::from_bytes(method.as_bytes()).unwrap();
+                let r = app
+                    .send(
+                        app.req(m, route, key)
+                            .header("content-type", "application/json")
+                            .body("{}"),
+                    )
+                    .await;
+                assert_sane(
+                    &format!("{method} {route}"),
+                    r.status,
+                    r.header("content-type"),
+                );
+            }
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_paths_queries_and_bodies() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("owner").await;
+    let huge = "9".repeat(400);
+    let paths = [
+        format!("/v1/phone-numbers/{huge}"),
+        "/v1/phone-numbers/-9223372036854775808".to_owned(),
+        "/v1/phone-numbers/9223372036854775808".to_owned(),
+        "/v1/phone-numbers/1%00".to_owned(),
+        "/v1/phone-numbers/%FF%FE".to_owned(),
+        "/v1/phone-numbers/1'%20OR%20'1'='1".to_owned(),
+        "/v1/phone-numbers?status=%00".to_owned(),
+        "/v1/phone-numbers?area_code=%FF".to_owned(),
+        format!("/v1/phone-numbers?cursor={}", "A".repeat(10_000)),
+        "/v1/phone-numbers?limit=-1".to_owned(),
+        "/v1/phone-numbers?limit=99999999999999999999".to_owned(),
+        "/v1/phone-numbers?%ZZ=1".to_owned(),
+        "/v1/agents/1/../../admin/v1/orgs".to_owned(),
+        format!("/{}", "a/".repeat(2000)),
+    ];
+    for path in &paths {
+        let r = app.send(app.req(Method::GET, path, &t.key)).await;
+        assert_sane(path, r.status, r.header("content-type"));
+    }
+    let bodies: Vec<Vec<u8>> = vec![
+        vec![0xff, 0xfe, 0xfd],
+        b"\0\0\0".to_vec(),
+        format!("{{\"area_code\": \"{}\"}}", "4".repeat(1_000_000)).into_bytes(),
+        format!("{{\"city\": \"{}\"}}", "x".repeat(60_000)).into_bytes(),
+        "{\"a\":".repeat(5_000).into_bytes(),
+        "[".repeat(100_000).into_bytes(),
+        br#"{"area_code": "415", "area_code": "212"}"#.to_vec(),
+        br#"{"city": "San\u0000Francisco"}"#.to_vec(),
+        br#"{"state": "'; DROP TABLE phone_numbers; --"}"#.to_vec(),
+        br#"{"area_code": null, "city": null, "state": null, "__proto__": {}}"#.to_vec(),
+        br#"{"area_code": 1e400}"#.to_vec(),
+        br#"{"area_code": "\ud800"}"#.to_vec(),
+    ];
+    for body in bodies {
+        for (method, path) in [
+            (Method::POST, "/v1/phone-numbers"),
+            (Method::PATCH, "/v1/phone-numbers/1"),
+            (Method::POST, "/v1/agents"),
+        ] {
+            let what = format!("{method} {path} with {} bytes", body.len());
+            let r = app
+                .send(
+                    app.req(method, path, &t.key)
+                        .header("content-type", "application/json")
+                        .body(body.clone()),
+                )
+                .await;
+            assert_sane(&what, r.status, r.header("content-type"));
+        }
+    }
+    // Header abuse.
+    let long = format!("Bearer {}", "x".repeat(8000));
+    let auths: [&[u8]; 5] = [
+        b"Bearer",
+        b"Bearer ",
+        b"bearer tpk_\xff\xfe",
+        b"Basic Og==",
+        long.as_bytes(),
+    ];
+    for auth in auths {
+        let value = reqwest::header::HeaderValue::from_bytes(auth).unwrap();
+        let r = app
+            .send(
+                app.client
+                    .get(app.url("/v1/me"))
+                    .header("authorization", value),
+            )
+            .await;
+        assert_sane(
+            &String::from_utf8_lossy(auth),
+            r.status,
+            r.header("content-type"),
+        );
+    }
+    let odd_tag = reqwest::header::HeaderValue::from_bytes(b"\"\xff\"").unwrap();
+    let r = app
+        .send(
+            app.req(Method::PATCH, "/v1/phone-numbers/1", &t.key)
+                .header("if-match", odd_tag)
+                .json(&serde_json::json!({})),
+        )
+        .await;
+    assert_sane("if-match", r.status, r.header("content-type"));
+    // The server is still fine.
+    assert_eq!(app.get("/v1/me", &t.key).await.status, StatusCode::OK);
+    app.stop().await;
+}

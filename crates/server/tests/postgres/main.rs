@@ -1,0 +1,12 @@
+//! Postgres-only proofs, on the real binary: restarts keep everything, a
+//! `kill -9` loses no activation job, two instances on one database never
+//! hand out a number twice, and a database outage is a clean 503 that heals
+//! by itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod harness;
+
+mod crash;
+mod outage;
+mod restart;
+mod scale_out;
