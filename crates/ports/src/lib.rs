@@ -13,6 +13,7 @@ mod page;
 mod provider;
 mod queue;
 mod repository;
+mod vault;
 mod verifier;
 
 pub use clock::{Clock, SystemClock};
@@ -25,6 +26,7 @@ pub use repository::{
     AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
     TenancyRepository, VoipConnectionRepository,
 };
+pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::{CheckOutcome, VoipVerifier};
 
 #[cfg(feature = "mock")]
@@ -32,5 +34,5 @@ pub use {
     clock::MockClock, health::MockStoreHealth, provider::MockNumberProvider,
     queue::MockActivationQueue, repository::MockAgentRepository, repository::MockNumberRepository,
     repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
-    verifier::MockVoipVerifier,
+    vault::MockCredentialVault, verifier::MockVoipVerifier,
 };

@@ -1,0 +1,54 @@
+use thunderphone_domain::VoipCredentials;
+
+/// Credentials as stored: ciphertext and the id of the key that sealed
+/// it, so keys can be rotated without losing what older keys sealed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedCredentials {
+    /// Which key sealed it.
+    pub key_id: String,
+    /// Nonce and ciphertext (authenticated).
+    pub ciphertext: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedCredentials")
+            .field("key_id", &self.key_id)
+            .field("bytes", &self.ciphertext.len())
+            .finish()
+    }
+}
+
+/// Why credentials could not be sealed or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VaultError {
+    /// No key is configured: credentials are not stored in the clear.
+    #[error("credential storage is not configured: set THUNDERPHONE_SECRET_KEY")]
+    NoKey,
+    /// The key that sealed these credentials is not configured any more.
+    #[error("credentials were sealed with key `{0}`, which is not configured")]
+    UnknownKey(String),
+    /// The ciphertext does not authenticate (tampered or wrong key).
+    #[error("stored credentials cannot be decrypted")]
+    Corrupt,
+}
+
+/// Encrypts credentials before they are stored and decrypts them for the
+/// verifier. The application seals; stores only ever see ciphertext.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait CredentialVault: Send + Sync {
+    /// Seals under the current key.
+    ///
+    /// # Errors
+    /// [`VaultError::NoKey`] when no key is configured.
+    fn seal(&self, credentials: &VoipCredentials) -> Result<SealedCredentials, VaultError>;
+
+    /// Opens credentials sealed under any configured key.
+    ///
+    /// # Errors
+    /// [`VaultError::UnknownKey`] or [`VaultError::Corrupt`].
+    fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError>;
+
+    /// The id of the key new credentials are sealed with, if any.
+    fn current_key_id(&self) -> Option<String>;
+}

@@ -1,0 +1,110 @@
+//! Credentials at rest: AES-256-GCM (the `aes-gcm` crate of RustCrypto,
+//! audited and constant-time) under keys from `THUNDERPHONE_SECRET_KEY`.
+//!
+//! Each sealed value records the id of its key, so keys rotate without a
+//! flag day: configure the new key first and keep the old ones after it;
+//! new credentials are sealed with the first key, everything configured
+//! can be opened, and `thunderphone rotate-secrets` re-seals old values.
+
+mod keyring;
+mod plain;
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use thunderphone_domain::VoipCredentials;
+use thunderphone_ports::{CredentialVault, SealedCredentials, VaultError};
+
+pub use keyring::{KeyRing, KeyRingError};
+
+/// Format byte at the start of every ciphertext.
+const FORMAT_V1: u8 = 1;
+const NONCE_LEN: usize = 12;
+
+/// The vault: seals with the first key of its ring, opens with any.
+#[derive(Clone)]
+pub struct AesGcmVault {
+    ring: KeyRing,
+}
+
+impl std::fmt::Debug for AesGcmVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AesGcmVault")
+            .field("key_ids", &self.ring.ids())
+            .finish()
+    }
+}
+
+impl AesGcmVault {
+    /// A vault over `ring` (which may be empty: then nothing can be sealed).
+    pub fn new(ring: KeyRing) -> Self {
+        Self { ring }
+    }
+}
+
+/// Binds the ciphertext to its purpose and key id: a blob cannot be
+/// replayed under another key id or for another purpose.
+fn aad(key_id: &str) -> Vec<u8> {
+    format!("thunderphone/voip-credentials/v1/{key_id}").into_bytes()
+}
+
+impl CredentialVault for AesGcmVault {
+    fn seal(&self, credentials: &VoipCredentials) -> Result<SealedCredentials, VaultError> {
+        let (key_id, key) = self.ring.current().ok_or(VaultError::NoKey)?;
+        let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| VaultError::NoKey)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|_| VaultError::NoKey)?;
+        let plaintext = plain::encode(credentials);
+        let aad = aad(key_id);
+        let sealed = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plaintext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| VaultError::Corrupt)?;
+        let mut ciphertext = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        ciphertext.push(FORMAT_V1);
+        ciphertext.extend_from_slice(&nonce);
+        ciphertext.extend_from_slice(&sealed);
+        Ok(SealedCredentials {
+            key_id: key_id.to_owned(),
+            ciphertext,
+        })
+    }
+
+    fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError> {
+        let key = self
+            .ring
+            .get(&sealed.key_id)
+            .ok_or_else(|| VaultError::UnknownKey(sealed.key_id.clone()))?;
+        let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| VaultError::Corrupt)?;
+        let [FORMAT_V1, rest @ ..] = sealed.ciphertext.as_slice() else {
+            return Err(VaultError::Corrupt);
+        };
+        if rest.len() < NONCE_LEN {
+            return Err(VaultError::Corrupt);
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let aad = aad(&sealed.key_id);
+        let plaintext = cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| VaultError::Corrupt)?;
+        plain::decode(&plaintext).ok_or(VaultError::Corrupt)
+    }
+
+    fn current_key_id(&self) -> Option<String> {
+        self.ring.current().map(|(id, _)| id.to_owned())
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
