@@ -19,6 +19,7 @@ use thunderphone_carriers::UnsupportedVerifier;
 use thunderphone_domain::{AreaCode, DisplayName, E164, Email, Role};
 use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError, SystemClock};
 use thunderphone_store_memory::MemoryStore;
+use thunderphone_vault::{AesGcmVault, KeyRing};
 
 /// Your own carrier integration: anything implementing [`NumberProvider`].
 /// This one brings every number live at once and logs what it is asked.
@@ -70,6 +71,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         tenancy: store.clone(),
         health: store.clone(),
         jobs: store,
+        // No key: this service stores no VoIP credentials. Give the ring a
+        // key (`KeyRing::parse`) to create VoIP connections.
+        vault: Arc::new(AesGcmVault::new(KeyRing::empty())),
         provider: Arc::new(InstantProvider::default()),
         verifier: Arc::new(UnsupportedVerifier),
         clock: Arc::new(SystemClock),

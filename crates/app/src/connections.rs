@@ -47,8 +47,11 @@ fn require_admin(caller: &Principal, what: &str) -> Result<(), AppError> {
 impl App {
     /// Creates a connection (admin+).
     ///
+    /// The credentials are sealed by the vault before the store sees them.
+    ///
     /// # Errors
-    /// `Forbidden`; `Validation` when a SIP connection has no `termination_uri`.
+    /// `Forbidden`; `Validation` when a SIP connection has no
+    /// `termination_uri`; `Unavailable` when no secret key is configured.
     pub async fn create_connection(
         &self,
         caller: &Principal,
@@ -62,11 +65,13 @@ impl App {
                 "is required for sip connections",
             ));
         }
+        let sealed = self.ports.vault.seal(&request.credentials)?;
         let new = NewVoipConnection {
             org_id: caller.org_id,
             name: request.name,
+            provider: request.credentials.provider(),
             termination_uri: request.termination_uri,
-            credentials: request.credentials,
+            credentials: sealed,
             created_at: self.ports.clock.now(),
         };
         Ok(self.ports.connections.create_connection(new).await?)

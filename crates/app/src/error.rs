@@ -4,7 +4,7 @@
 //! to clients.
 
 use thunderphone_domain::{E164, TransitionError, Version};
-use thunderphone_ports::{ProviderError, Reference, RepoError};
+use thunderphone_ports::{ProviderError, Reference, RepoError, VaultError};
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +67,10 @@ pub enum AppError {
     /// 503 `unavailable`: nothing was changed.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 `unavailable`: the server lacks configuration this request
+    /// needs; the message is safe to show and tells what is missing.
+    #[error("{0}")]
+    NotConfigured(String),
     /// 500: a bug or an unexpected store state. Logged, never shown.
     #[error("unexpected: {0}")]
     Unexpected(String),
@@ -142,6 +146,19 @@ impl From<TransitionError> for AppError {
             TransitionError::ConnectionRequired | TransitionError::ConnectionNotApplicable => {
                 AppError::invalid("target_voip_connection_id", error.to_string())
             }
+        }
+    }
+}
+
+impl From<VaultError> for AppError {
+    fn from(error: VaultError) -> Self {
+        match error {
+            // A configuration problem of the server, not of the request:
+            // nothing was stored; the operator must configure the key.
+            VaultError::NoKey => AppError::NotConfigured(
+                "this server cannot store VoIP credentials: its operator has not configured THUNDERPHONE_SECRET_KEY".into(),
+            ),
+            other => AppError::Unavailable(other.to_string()),
         }
     }
 }

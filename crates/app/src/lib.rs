@@ -15,6 +15,7 @@ mod numbers;
 mod operator;
 mod precondition;
 mod provision;
+mod rotation;
 mod transfer;
 mod verify;
 
@@ -22,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, Clock, NumberProvider, NumberRepository, StoreHealth,
-    TenancyRepository, VoipConnectionRepository, VoipVerifier,
+    ActivationQueue, AgentRepository, Clock, CredentialVault, NumberProvider, NumberRepository,
+    StoreHealth, TenancyRepository, VoipConnectionRepository, VoipVerifier,
 };
 
 pub use activation::ActivationPolicy;
@@ -34,6 +35,7 @@ pub use numbers::{NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
 pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned};
+pub use rotation::Rotated;
 pub use thunderphone_domain::Principal;
 pub use transfer::TransferRequest;
 pub use verify::{VerificationReport, Verified};
@@ -59,6 +61,8 @@ pub struct Ports {
     pub health: Arc<dyn StoreHealth>,
     /// Durable activation jobs.
     pub jobs: Arc<dyn ActivationQueue>,
+    /// Seals VoIP credentials before they are stored.
+    pub vault: Arc<dyn CredentialVault>,
 }
 
 /// Tunables of the use cases.

@@ -38,7 +38,7 @@ impl App {
     ) -> Result<Verified, AppError> {
         let number = self.get_number(caller, id).await?;
         let connection_id = number.check_verifiable()?;
-        let Some((connection, credentials)) = self
+        let Some((connection, sealed)) = self
             .ports
             .connections
             .find_connection_credentials(caller.org_id, connection_id)
@@ -48,6 +48,7 @@ impl App {
                 "the number's VoIP connection no longer exists".into(),
             ));
         };
+        let credentials = self.ports.vault.open(&sealed)?;
         let timeout = self.settings.verification_timeout;
         let run = self
             .ports

@@ -91,7 +91,8 @@ async fn an_admin_creates_a_sip_connection_in_their_org() {
                     .termination_uri
                     .as_ref()
                     .is_some_and(|u| u.as_str() == "sip:pbx.example.com:5060")
-                && new.credentials.provider() == VoipProvider::Sip
+                && new.provider == VoipProvider::Sip
+                && new.credentials.key_id == "test"
                 && new.created_at == t0()
         })
         .times(1)
@@ -100,7 +101,7 @@ async fn an_admin_creates_a_sip_connection_in_their_org() {
                 id: connection_id(CONN),
                 org_id: new.org_id,
                 name: new.name,
-                provider: new.credentials.provider(),
+                provider: new.provider,
                 termination_uri: new.termination_uri,
                 created_at: new.created_at,
             })
@@ -273,4 +274,62 @@ async fn imported_numbers_are_voip_numbers_of_the_connection() {
 
     let ids: Vec<i64> = imported.iter().map(|n| n.id().get()).collect();
     assert_eq!(ids, [20, 21]);
+}
+
+#[tokio::test]
+async fn credentials_reach_the_store_sealed_and_open_to_the_same_values() {
+    use thunderphone_ports::CredentialVault;
+    let mut m = Mocks::new();
+    let stored = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let sink = stored.clone();
+    m.connections
+        .expect_create_connection()
+        .times(1)
+        .returning(move |new| {
+            *sink.lock().unwrap() = Some(new.credentials.clone());
+            Ok(VoipConnection {
+                id: connection_id(CONN),
+                org_id: new.org_id,
+                name: new.name,
+                provider: new.provider,
+                termination_uri: new.termination_uri,
+                created_at: new.created_at,
+            })
+        });
+    let app = m.app();
+    let request = sip(Some("sip:pbx.example.com:5060"));
+    let plain = request.credentials.clone();
+    app.create_connection(&principal(Role::Owner), request)
+        .await
+        .unwrap();
+    let sealed = stored.lock().unwrap().clone().unwrap();
+    let bytes = String::from_utf8_lossy(&sealed.ciphertext).into_owned();
+    if let thunderphone_domain::VoipCredentials::Sip {
+        password: Some(p), ..
+    } = &plain
+    {
+        assert!(
+            !bytes.contains(p.expose()),
+            "the store never sees the secret"
+        );
+    }
+    assert_eq!(test_vault().open(&sealed).unwrap(), plain);
+}
+
+#[tokio::test]
+async fn without_a_key_no_credentials_are_stored() {
+    let mut m = Mocks::new();
+    m.vault_key = false;
+    // No create_connection expectation: storing anything fails the test.
+    let app = m.app();
+    let result = app
+        .create_connection(
+            &principal(Role::Owner),
+            sip(Some("sip:pbx.example.com:5060")),
+        )
+        .await;
+    let Err(AppError::NotConfigured(message)) = result else {
+        panic!("expected NotConfigured, got {result:?}")
+    };
+    assert!(message.contains("THUNDERPHONE_SECRET_KEY"), "{message}");
 }

@@ -34,7 +34,12 @@ fn connection_with_credentials(m: &mut Mocks) {
         .expect_find_connection_credentials()
         .withf(|o, c| *o == org(ORG) && *c == connection_id(CONN))
         .times(1)
-        .returning(|_, _| Ok(Some((twilio_connection(CONN, ORG), twilio_credentials()))));
+        .returning(|_, _| {
+            Ok(Some((
+                twilio_connection(CONN, ORG),
+                sealed_twilio_credentials(),
+            )))
+        });
 }
 
 /// A VoIP number waiting for its first verification.

@@ -260,3 +260,27 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 }
+
+/// For handlers that take no body: reads and discards whatever the client
+/// sent (up to the drain limit), so the connection stays usable for its
+/// next request instead of being closed with the body unread.
+#[derive(Debug, Clone, Copy)]
+pub struct IgnoredBody;
+
+impl FromRequest for IgnoredBody {
+    type Error = Problem;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            drain(&mut payload, declared).await;
+            Ok(IgnoredBody)
+        })
+    }
+}

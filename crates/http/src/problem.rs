@@ -194,6 +194,10 @@ impl From<AppError> for Problem {
                 p.retry_after = Some(1);
                 p
             }
+            AppError::NotConfigured(message) => {
+                tracing::warn!(%message, "request needs configuration the server lacks");
+                Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", message)
+            }
             AppError::Unexpected(cause) => {
                 tracing::error!(%cause, "unexpected error");
                 Problem::new(

@@ -6,10 +6,10 @@ use thunderphone_domain::{
     Actor, Agent, AgentId, ApiKey, ApiKeyId, AreaCode, DisplayName, E164, Email, Membership,
     NewPhoneNumber, Org, OrgId, PhoneNumber, PhoneNumberId, Principal, Role, SipUri, Source,
     Status, Timestamp, Updated, User, UserId, Version, VersionSnapshot, VoipConnection,
-    VoipConnectionId, VoipCredentials,
+    VoipConnectionId, VoipProvider,
 };
 
-use crate::{ListCursor, Page, PageRequest, RepoError};
+use crate::{ListCursor, Page, PageRequest, RepoError, SealedCredentials};
 
 /// Filters of `GET /v1/phone-numbers`; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,14 +56,16 @@ pub struct NumberChange {
     pub actor: Option<Actor>,
 }
 
-/// A VoIP connection to create.
+/// A VoIP connection to create. Its credentials arrive sealed: stores
+/// never see them in the clear.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct NewVoipConnection {
     pub org_id: OrgId,
     pub name: DisplayName,
+    pub provider: VoipProvider,
     pub termination_uri: Option<SipUri>,
-    pub credentials: VoipCredentials,
+    pub credentials: SealedCredentials,
     pub created_at: Timestamp,
 }
 
@@ -236,12 +238,30 @@ pub trait VoipConnectionRepository: Send + Sync {
         id: VoipConnectionId,
     ) -> Result<Option<VoipConnection>, RepoError>;
 
-    /// A connection with its credentials, for the verifier only.
+    /// A connection with its sealed credentials, for the verifier only.
     async fn find_connection_credentials(
         &self,
         org_id: OrgId,
         id: VoipConnectionId,
-    ) -> Result<Option<(VoipConnection, VoipCredentials)>, RepoError>;
+    ) -> Result<Option<(VoipConnection, SealedCredentials)>, RepoError>;
+
+    /// Up to `limit` connections (of any org) whose credentials are not
+    /// sealed with `key_id`: the work list of a key rotation.
+    async fn sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(VoipConnectionId, SealedCredentials)>, RepoError>;
+
+    /// Replaces a connection's sealed credentials if they are still the
+    /// `previous` ones (a concurrent rotation or deletion wins). Returns
+    /// whether it replaced them.
+    async fn reseal(
+        &self,
+        id: VoipConnectionId,
+        previous: SealedCredentials,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError>;
 
     /// One page of connections, newest first.
     async fn list_connections(

@@ -11,14 +11,29 @@ use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
 use thunderphone_domain::{ApiKeyId, DisplayName, Email, OrgId, Role, UserId};
 use thunderphone_ports::SystemClock;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
+use thunderphone_vault::{AesGcmVault, KeyRing};
 
-/// Where the database is.
-#[derive(Debug, Clone, Args)]
+/// Where the database is, and the keys of its sealed credentials.
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// Postgres URL. The admin commands need the production store: the
     /// embedded store lives inside a running server (use the operator API).
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+
+    /// Keys that seal stored credentials (needed by `rotate-secrets`).
+    #[arg(
+        long = "secret-key",
+        env = "THUNDERPHONE_SECRET_KEY",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseArgs { [redacted] }")
+    }
 }
 
 /// An operator action.
@@ -63,6 +78,9 @@ pub enum AdminCommand {
         #[arg(long)]
         id: i64,
     },
+    /// Re-seal every stored credential under the first key of
+    /// THUNDERPHONE_SECRET_KEY, so older keys can be removed.
+    RotateSecrets,
 }
 
 fn store(db: &DatabaseArgs) -> anyhow::Result<Arc<PgStore>> {
@@ -87,7 +105,11 @@ pub async fn migrate(db: &DatabaseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn app(store: Arc<PgStore>) -> App {
+fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
+    let ring = match &db.secret_key {
+        Some(value) => KeyRing::parse(value)?,
+        None => KeyRing::empty(),
+    };
     let ports = Ports {
         numbers: store.clone(),
         agents: store.clone(),
@@ -98,8 +120,9 @@ fn app(store: Arc<PgStore>) -> App {
         provider: Arc::new(DemoProvider::new(Duration::ZERO)),
         verifier: Arc::new(UnsupportedVerifier),
         clock: Arc::new(SystemClock),
+        vault: Arc::new(AesGcmVault::new(ring)),
     };
-    App::new(ports, Settings::default())
+    Ok(App::new(ports, Settings::default()))
 }
 
 fn id<T>(
@@ -121,7 +144,7 @@ pub async fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<Str
         .run_migrations()
         .await
         .context("the database is not reachable or not migratable")?;
-    let app = app(store);
+    let app = app(store, db)?;
     let out = match command {
         AdminCommand::CreateOrg { name } => {
             let name = DisplayName::parse(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?;
@@ -176,6 +199,13 @@ pub async fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<Str
                 .await
                 .map_err(explain)?;
             format!(r#"{{"revoked":{key}}}"#)
+        }
+        AdminCommand::RotateSecrets => {
+            let rotated = app.rotate_secrets().await.map_err(explain)?;
+            format!(
+                r#"{{"resealed":{},"skipped":{}}}"#,
+                rotated.resealed, rotated.skipped
+            )
         }
     };
     Ok(out)

@@ -47,3 +47,33 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoTenant> {
         key,
     })
 }
+
+fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes)
+}
+
+/// A random operator token for the demo.
+///
+/// # Errors
+/// When the OS has no randomness to give.
+pub fn admin_token() -> anyhow::Result<String> {
+    let hex: String = random_bytes::<16>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("demo-admin-{hex}"))
+}
+
+/// A random secret key that lives as long as the demo process.
+///
+/// # Errors
+/// When the OS has no randomness to give.
+pub fn ephemeral_secret_key() -> anyhow::Result<String> {
+    use base64::Engine;
+    Ok(format!(
+        "demo:{}",
+        base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?)
+    ))
+}

@@ -8,4 +8,4 @@ pub mod demo;
 mod wiring;
 
 pub use config::{Config, LogFormat, ProviderKind};
-pub use wiring::{Overrides, Running, open_postgres, start};
+pub use wiring::{Overrides, Running, open_postgres, start, vault};

@@ -80,6 +80,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Installed before anything else, so a signal that arrives while
             // starting up is handled too.
             let shutdown = shutdown_signal()?;
+            if demo && config.secret_key.is_none() && config.database_url.is_none() {
+                // The embedded store forgets everything at exit, so a key
+                // that lives as long as the process is enough for the demo.
+                config.secret_key = Some(thunderphone_server::demo::ephemeral_secret_key()?);
+            }
             let generated_admin_token = if demo && config.admin_token.is_none() {
                 let token =
                     thunderphone_app::hash_api_key(&format!("{:?}", std::time::SystemTime::now()));
@@ -130,27 +135,32 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     }
 }
 
-/// Command output goes to stdout on purpose.
-#[allow(clippy::print_stdout)]
+/// Writes the program's output to stdout. A closed stdout (the reader went
+/// away) is not worth crashing a running server over, so errors are ignored.
 fn print_line(line: &str) {
-    println!("{line}");
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
-/// The demo banner goes to stdout on purpose: it is the program's output.
-#[allow(clippy::print_stdout)]
+/// The demo banner: the tenant and ready-to-paste commands.
 fn print_demo(addr: &str, tenant: &demo::DemoTenant, admin_token: Option<&str>) {
-    println!();
-    println!("ThunderPhone Numbers demo is running on http://{addr}");
-    println!(
-        "  org {} (\"Demo Org\", you are owner), partner org {} (you are admin), agents {} and {}",
-        tenant.org_id, tenant.partner_org_id, tenant.agent_ids[0], tenant.agent_ids[1]
-    );
-    println!("Paste these into another shell:");
-    println!("  export TP=http://{addr}");
-    println!("  export TP_KEY={}", tenant.key.key);
+    let mut banner = vec![
+        String::new(),
+        format!("ThunderPhone Numbers demo is running on http://{addr}"),
+        format!(
+            "  org {} (\"Demo Org\", you are owner), partner org {} (you are admin), agents {} and {}",
+            tenant.org_id, tenant.partner_org_id, tenant.agent_ids[0], tenant.agent_ids[1]
+        ),
+        "Paste these into another shell:".to_owned(),
+        format!("  export TP=http://{addr}"),
+        format!("  export TP_KEY={}", tenant.key.key),
+    ];
     if let Some(token) = admin_token {
-        println!("  export TP_ADMIN={token}");
+        banner.push(format!("  export TP_ADMIN={token}"));
     }
-    println!("  curl -s -H \"Authorization: Bearer $TP_KEY\" $TP/v1/me");
-    println!();
+    banner.push("  curl -s -H \"Authorization: Bearer $TP_KEY\" $TP/v1/me".to_owned());
+    banner.push(String::new());
+    print_line(&banner.join("\n"));
 }

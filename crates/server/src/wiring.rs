@@ -16,6 +16,7 @@ use thunderphone_http::{
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
+use thunderphone_vault::{AesGcmVault, KeyRing};
 
 use crate::{Config, ProviderKind};
 
@@ -127,6 +128,22 @@ pub fn open_postgres(url: &str, config: &Config) -> anyhow::Result<PgStore> {
     PgStore::connect(url, options).context("invalid database pool settings")
 }
 
+/// The credential vault over `THUNDERPHONE_SECRET_KEY` (empty when unset:
+/// then no VoIP credentials can be stored).
+///
+/// # Errors
+/// When the key configuration is malformed.
+pub fn vault(config: &Config) -> anyhow::Result<AesGcmVault> {
+    let ring = match &config.secret_key {
+        Some(value) => KeyRing::parse(value)?,
+        None => KeyRing::empty(),
+    };
+    if ring.is_empty() {
+        tracing::warn!("THUNDERPHONE_SECRET_KEY is not set: creating VoIP connections is refused");
+    }
+    Ok(AesGcmVault::new(ring))
+}
+
 async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
     let storage = open_storage(config).await?;
     let provider: Arc<dyn NumberProvider> = match (overrides.provider, config.provider) {
@@ -140,6 +157,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         .verifier
         .unwrap_or_else(|| Arc::new(UnsupportedVerifier));
     let ports = Ports {
+        vault: Arc::new(vault(config)?),
         numbers: storage.numbers,
         agents: storage.agents,
         connections: storage.connections,

@@ -5,11 +5,12 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use thunderphone_domain::{
     Actor, Agent, AgentId, AgentUpdate, ApiKeyId, AreaCode, DisplayName, E164, Email,
-    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Role, Secret, Status, Timestamp, Updated,
-    UserId, Verification, VoipConnection, VoipConnectionId, VoipCredentials,
+    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Role, Status, Timestamp, Updated, UserId,
+    Verification, VoipConnection, VoipConnectionId, VoipProvider,
 };
 use thunderphone_ports::{
     ListCursor, NewVoipConnection, NumberChange, NumberFilter, Page, PageLimit, PageRequest,
+    SealedCredentials,
 };
 
 use crate::TestStore;
@@ -135,12 +136,18 @@ pub async fn agent<S: TestStore>(store: &S, org_id: OrgId, label: &str, now: Tim
         .expect("create_agent")
 }
 
-/// Twilio credentials with a recognisable secret.
-pub fn twilio_credentials() -> VoipCredentials {
-    VoipCredentials::Twilio {
-        account_sid: "AC0123456789".into(),
-        auth_token: Secret::new("contract-secret-token"),
+/// Sealed credentials as a vault would make them: stores only ever see
+/// opaque bytes under a key id.
+pub fn sealed(key_id: &str, bytes: &[u8]) -> SealedCredentials {
+    SealedCredentials {
+        key_id: key_id.to_owned(),
+        ciphertext: bytes.to_vec(),
     }
+}
+
+/// The sealed credentials fixture connections are created with.
+pub fn twilio_credentials() -> SealedCredentials {
+    sealed("k1", b"\x01sealed-twilio-credentials")
 }
 
 /// Creates a Twilio connection.
@@ -154,6 +161,7 @@ pub async fn connection<S: TestStore>(
         .create_connection(NewVoipConnection {
             org_id,
             name: name(label),
+            provider: VoipProvider::Twilio,
             termination_uri: None,
             credentials: twilio_credentials(),
             created_at: now,

@@ -142,6 +142,7 @@ macro_rules! contract_tests {
             connections_list_newest_first_paginated,
             connections_delete_detaches_numbers,
             connections_delete_is_org_scoped,
+            connections_reseal_for_rotation,
             // The activation queue.
             jobs_start_with_claims_and_end_when_settled,
             jobs_leases_are_exclusive_until_they_expire,

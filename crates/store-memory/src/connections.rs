@@ -1,11 +1,10 @@
 //! VoIP connections and their credentials.
 
 use async_trait::async_trait;
-use thunderphone_domain::{
-    Actor, OrgId, PhoneNumber, Timestamp, VoipConnection, VoipConnectionId, VoipCredentials,
-};
+use thunderphone_domain::{Actor, OrgId, PhoneNumber, Timestamp, VoipConnection, VoipConnectionId};
 use thunderphone_ports::{
-    ListCursor, NewVoipConnection, Page, PageRequest, RepoError, VoipConnectionRepository,
+    ListCursor, NewVoipConnection, Page, PageRequest, RepoError, SealedCredentials,
+    VoipConnectionRepository,
 };
 
 use crate::MemoryStore;
@@ -21,7 +20,7 @@ impl State {
             id,
             org_id: new.org_id,
             name: new.name,
-            provider: new.credentials.provider(),
+            provider: new.provider,
             termination_uri: new.termination_uri,
             created_at: new.created_at,
         };
@@ -112,7 +111,7 @@ impl VoipConnectionRepository for MemoryStore {
         &self,
         org_id: OrgId,
         id: VoipConnectionId,
-    ) -> Result<Option<(VoipConnection, VoipCredentials)>, RepoError> {
+    ) -> Result<Option<(VoipConnection, SealedCredentials)>, RepoError> {
         Ok(self
             .lock()
             .org_connection(org_id, id)
@@ -135,5 +134,38 @@ impl VoipConnectionRepository for MemoryStore {
         actor: Option<Actor>,
     ) -> Result<(), RepoError> {
         self.lock().delete_connection(org_id, id, now, actor)
+    }
+
+    async fn sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(VoipConnectionId, SealedCredentials)>, RepoError> {
+        let state = self.lock();
+        let mut found: Vec<_> = state
+            .connections
+            .iter()
+            .filter(|(_, c)| c.credentials.key_id != key_id)
+            .map(|(id, c)| (*id, c.credentials.clone()))
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn reseal(
+        &self,
+        id: VoipConnectionId,
+        previous: SealedCredentials,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError> {
+        let mut state = self.lock();
+        match state.connections.get_mut(&id) {
+            Some(stored) if stored.credentials == previous => {
+                stored.credentials = sealed;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use thunderphone_domain::{
     Agent, AgentId, ApiKey, ApiKeyId, E164, IdError, Org, OrgId, PhoneNumber, PhoneNumberId, Role,
-    Timestamp, User, UserId, VersionSnapshot, VoipConnection, VoipConnectionId, VoipCredentials,
+    Timestamp, User, UserId, VersionSnapshot, VoipConnection, VoipConnectionId,
 };
 use thunderphone_ports::{ListCursor, Page, PageRequest, Reference, RepoError};
 
@@ -30,7 +30,7 @@ pub(crate) struct StoredNumber {
 #[derive(Clone)]
 pub(crate) struct StoredConnection {
     pub(crate) connection: VoipConnection,
-    pub(crate) credentials: VoipCredentials,
+    pub(crate) credentials: thunderphone_ports::SealedCredentials,
 }
 
 /// An API key and when it was revoked, if it was.

@@ -2,14 +2,14 @@
 //! `tests/contract.rs`).
 
 use thunderphone_domain::{
-    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Secret, Updated, VoipCredentials,
+    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Updated, VoipProvider,
 };
 use thunderphone_ports::{
     AgentRepository, NewVoipConnection, NumberChange, NumberRepository, Reference, RepoError,
     TenancyRepository, VoipConnectionRepository,
 };
 use thunderphone_store_contract::fixtures::{
-    activate, area, at, claim, email, missing_org, name, pool, tenant,
+    activate, area, at, claim, email, missing_org, name, pool, sealed, tenant,
 };
 
 use crate::MemoryStore;
@@ -22,17 +22,15 @@ async fn debug_prints_counts_not_secrets() {
         .create_connection(NewVoipConnection {
             org_id: acme.org_id,
             name: name("trunk"),
+            provider: VoipProvider::Sip,
             termination_uri: None,
-            credentials: VoipCredentials::Sip {
-                username: Some("pbx-user".into()),
-                password: Some(Secret::new("hunter2")),
-            },
+            credentials: sealed("k1", b"hunter2"),
             created_at: at(0),
         })
         .await
         .unwrap();
     let printed = format!("{store:?}");
-    for secret in ["pbx-user", "hunter2", &acme.key_hash, "acme@example.com"] {
+    for secret in ["hunter2", &acme.key_hash, "acme@example.com"] {
         assert!(!printed.contains(secret), "{printed}");
     }
     assert!(printed.contains("connections: 1"), "{printed}");
@@ -89,10 +87,9 @@ async fn records_need_an_existing_org() {
     let new = NewVoipConnection {
         org_id: missing_org(),
         name: name("c"),
+        provider: VoipProvider::Telnyx,
         termination_uri: None,
-        credentials: VoipCredentials::Telnyx {
-            api_key: Secret::new("k"),
-        },
+        credentials: sealed("k1", b"k"),
         created_at: at(0),
     };
     assert_eq!(store.create_connection(new).await.map(|_| ()), org_ref);

@@ -3,14 +3,14 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 use thunderphone_domain::{
-    Actor, DisplayName, OrgId, SipUri, Timestamp, VoipConnection, VoipConnectionId, VoipCredentials,
+    Actor, DisplayName, OrgId, SipUri, Timestamp, VoipConnection, VoipConnectionId,
 };
 use thunderphone_ports::{
-    ListCursor, NewVoipConnection, Page, PageRequest, RepoError, VoipConnectionRepository,
+    ListCursor, NewVoipConnection, Page, PageRequest, RepoError, SealedCredentials,
+    VoipConnectionRepository,
 };
 
 use crate::PgStore;
-use crate::credentials;
 use crate::error::{Failure, corrupt};
 use crate::numbers::write_change;
 use crate::page::{before, overfetch};
@@ -111,8 +111,7 @@ fn delete(
 impl VoipConnectionRepository for PgStore {
     async fn create_connection(&self, new: NewVoipConnection) -> Result<VoipConnection, RepoError> {
         self.run("create_connection", move |conn| {
-            let secret = credentials::encode(&new.credentials)?;
-            let provider = new.credentials.provider();
+            let provider = new.provider;
             conn.transaction(|conn| {
                 require_org(conn, new.org_id)?;
                 let raw: i64 = diesel::insert_into(voip_connections::table)
@@ -122,7 +121,8 @@ impl VoipConnectionRepository for PgStore {
                         voip_connections::provider.eq(provider.as_str()),
                         voip_connections::termination_uri
                             .eq(new.termination_uri.as_ref().map(SipUri::as_str)),
-                        voip_connections::credentials.eq(&secret),
+                        voip_connections::credentials_key_id.eq(&new.credentials.key_id),
+                        voip_connections::credentials_sealed.eq(&new.credentials.ciphertext),
                         voip_connections::created_at.eq(new.created_at),
                     ))
                     .returning(voip_connections::id)
@@ -155,17 +155,76 @@ impl VoipConnectionRepository for PgStore {
         &self,
         org_id: OrgId,
         connection: VoipConnectionId,
-    ) -> Result<Option<(VoipConnection, VoipCredentials)>, RepoError> {
+    ) -> Result<Option<(VoipConnection, SealedCredentials)>, RepoError> {
         self.run("find_connection_credentials", move |conn| {
-            let found: Option<(ConnectionRow, String)> = voip_connections::table
+            let found: Option<(ConnectionRow, String, Vec<u8>)> = voip_connections::table
                 .find(connection.get())
                 .filter(voip_connections::org_id.eq(org_id.get()))
-                .select((ConnectionRow::as_select(), voip_connections::credentials))
+                .select((
+                    ConnectionRow::as_select(),
+                    voip_connections::credentials_key_id,
+                    voip_connections::credentials_sealed,
+                ))
                 .first(conn)
                 .optional()?;
             found
-                .map(|(row, secret)| Ok((row.into_domain()?, credentials::decode(&secret)?)))
+                .map(|(row, key_id, ciphertext)| {
+                    Ok((row.into_domain()?, SealedCredentials { key_id, ciphertext }))
+                })
                 .transpose()
+        })
+        .await
+    }
+
+    async fn sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(VoipConnectionId, SealedCredentials)>, RepoError> {
+        let key_id = key_id.to_owned();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.run("sealed_with_other_keys", move |conn| {
+            let rows: Vec<(i64, String, Vec<u8>)> = voip_connections::table
+                .filter(voip_connections::credentials_key_id.ne(&key_id))
+                .select((
+                    voip_connections::id,
+                    voip_connections::credentials_key_id,
+                    voip_connections::credentials_sealed,
+                ))
+                .order(voip_connections::id)
+                .limit(limit)
+                .load(conn)?;
+            rows.into_iter()
+                .map(|(raw, key_id, ciphertext)| {
+                    Ok((
+                        id("connection id", raw, VoipConnectionId::new)?,
+                        SealedCredentials { key_id, ciphertext },
+                    ))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn reseal(
+        &self,
+        connection: VoipConnectionId,
+        previous: SealedCredentials,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError> {
+        self.run("reseal", move |conn| {
+            let updated = diesel::update(
+                voip_connections::table
+                    .find(connection.get())
+                    .filter(voip_connections::credentials_key_id.eq(&previous.key_id))
+                    .filter(voip_connections::credentials_sealed.eq(&previous.ciphertext)),
+            )
+            .set((
+                voip_connections::credentials_key_id.eq(&sealed.key_id),
+                voip_connections::credentials_sealed.eq(&sealed.ciphertext),
+            ))
+            .execute(conn)?;
+            Ok(updated == 1)
         })
         .await
     }

@@ -17,7 +17,6 @@
 
 mod agents;
 mod connections;
-mod credentials;
 mod error;
 mod health;
 mod jobs;

@@ -55,8 +55,9 @@ diesel::table! {
         name -> Text,
         provider -> Text,
         termination_uri -> Nullable<Text>,
-        credentials -> Text,
         created_at -> Timestamptz,
+        credentials_key_id -> Text,
+        credentials_sealed -> Bytea,
     }
 }
 

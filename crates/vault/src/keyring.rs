@@ -64,6 +64,9 @@ impl KeyRing {
                 Some(_) => return Err(KeyRingError::BadId(position)),
                 None => derived_id(&key),
             };
+            if id == crate::LEGACY_PLAINTEXT {
+                return Err(KeyRingError::BadId(position));
+            }
             if keys.iter().any(|(other, _)| *other == id) {
                 return Err(KeyRingError::DuplicateId(id));
             }

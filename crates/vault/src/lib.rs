@@ -16,6 +16,9 @@ use thunderphone_ports::{CredentialVault, SealedCredentials, VaultError};
 
 pub use keyring::{KeyRing, KeyRingError};
 
+/// The key id of credentials stored before sealing existed (migrated rows).
+pub const LEGACY_PLAINTEXT: &str = "plaintext";
+
 /// Format byte at the start of every ciphertext.
 const FORMAT_V1: u8 = 1;
 const NONCE_LEN: usize = 12;
@@ -75,6 +78,11 @@ impl CredentialVault for AesGcmVault {
     }
 
     fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError> {
+        if sealed.key_id == LEGACY_PLAINTEXT {
+            // Written before credentials were sealed; `rotate-secrets`
+            // seals these.
+            return plain::decode(&sealed.ciphertext).ok_or(VaultError::Corrupt);
+        }
         let key = self
             .ring
             .get(&sealed.key_id)

@@ -125,3 +125,18 @@ fn key_ring_parsing() {
     assert!(KeyRing::parse("").unwrap().is_empty());
     assert!(!format!("{ring:?}").contains(&key(7)));
 }
+
+#[test]
+fn legacy_plaintext_rows_can_be_opened_for_resealing() {
+    let vault = AesGcmVault::new(KeyRing::parse(&key(1)).unwrap());
+    let legacy = thunderphone_ports::SealedCredentials {
+        key_id: LEGACY_PLAINTEXT.into(),
+        ciphertext: br#"{"provider":"twilio","account_sid":"AC123","auth_token":"hunter2-token"}"#
+            .to_vec(),
+    };
+    assert_eq!(vault.open(&legacy).unwrap(), twilio());
+    assert_eq!(
+        KeyRing::parse(&format!("plaintext:{}", key(1))).unwrap_err(),
+        KeyRingError::BadId(1)
+    );
+}

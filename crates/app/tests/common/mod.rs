@@ -46,6 +46,8 @@ pub struct Mocks {
     pub health: MockStoreHealth,
     /// The activation queue.
     pub jobs: MockActivationQueue,
+    /// Whether the vault has a key (`true` unless a test says otherwise).
+    pub vault_key: bool,
     /// `None`: a clock fixed at [`t0`].
     pub clock: Option<MockClock>,
     pub settings: Settings,
@@ -71,6 +73,7 @@ impl Mocks {
             verifier: MockVoipVerifier::new(),
             health: MockStoreHealth::new(),
             jobs: MockActivationQueue::new(),
+            vault_key: true,
             clock: None,
             settings: Settings {
                 activation: policy(),
@@ -114,6 +117,11 @@ impl Mocks {
             clock: Arc::new(clock),
             health: Arc::new(self.health),
             jobs: Arc::new(self.jobs),
+            vault: Arc::new(if self.vault_key {
+                test_vault()
+            } else {
+                thunderphone_vault::AesGcmVault::new(thunderphone_vault::KeyRing::empty())
+            }),
         };
         App::new(ports, self.settings)
     }
@@ -291,4 +299,19 @@ pub fn twilio_credentials() -> VoipCredentials {
         account_sid: "AC0123456789".into(),
         auth_token: thunderphone_domain::Secret::new("token"),
     }
+}
+
+/// A real vault with a fixed test key: sealing is cheap and exercising the
+/// real thing beats a mock here.
+pub fn test_vault() -> thunderphone_vault::AesGcmVault {
+    let ring =
+        thunderphone_vault::KeyRing::parse("test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .unwrap();
+    thunderphone_vault::AesGcmVault::new(ring)
+}
+
+/// [`twilio_credentials`] sealed with [`test_vault`], as a store holds them.
+pub fn sealed_twilio_credentials() -> thunderphone_ports::SealedCredentials {
+    use thunderphone_ports::CredentialVault;
+    test_vault().seal(&twilio_credentials()).unwrap()
 }

@@ -7,7 +7,7 @@ use super::Reply;
 use crate::HttpState;
 use crate::dto::agents::{AgentBody, AgentDto, AgentList};
 use crate::dto::page::{encode_list, list_request};
-use crate::extract::{Caller, JsonBody, QueryParams, path_id};
+use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
 
 fn agent_id(raw: &str) -> Result<AgentId, Problem> {
@@ -91,7 +91,12 @@ pub async fn rename(
         (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`agent_in_use`: a number still uses it", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
-pub async fn delete(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+pub async fn delete(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    _body: IgnoredBody,
+) -> Reply {
     state.app.delete_agent(&caller.0, agent_id(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,7 +9,7 @@ use crate::HttpState;
 use crate::dto::connections::{ConnectionBody, ConnectionDto, ConnectionList, ImportBody};
 use crate::dto::numbers::ImportedNumbers;
 use crate::dto::page::{encode_list, list_request};
-use crate::extract::{Caller, JsonBody, QueryParams, path_id};
+use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
 
 fn connection_id(raw: &str) -> Result<VoipConnectionId, Problem> {
@@ -80,7 +80,12 @@ pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<St
         (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
-pub async fn delete(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+pub async fn delete(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    _body: IgnoredBody,
+) -> Reply {
     state
         .app
         .delete_connection(&caller.0, connection_id(&path)?)

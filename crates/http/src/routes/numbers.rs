@@ -11,7 +11,7 @@ use crate::dto::numbers::{
     TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
 };
 use crate::dto::page::{encode_list, encode_version, list_request, version_request};
-use crate::extract::{Caller, IfMatchHeader, JsonBody, QueryParams, path_id};
+use crate::extract::{Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
 
 const NUMBER: &str = "phone number";
@@ -201,6 +201,7 @@ pub async fn delete(
     caller: Caller,
     path: web::Path<String>,
     if_match: IfMatchHeader,
+    _body: IgnoredBody,
 ) -> Reply {
     state
         .app
@@ -282,7 +283,12 @@ pub async fn versions(
         (status = 409, description = "`not_verifiable` (demo or no connection) or `invalid_status_transition` (released)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
-pub async fn verify(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
+pub async fn verify(
+    state: web::Data<HttpState>,
+    caller: Caller,
+    path: web::Path<String>,
+    _body: IgnoredBody,
+) -> Reply {
     let verified = state
         .app
         .verify_number(&caller.0, number_id(&path)?)

@@ -9,7 +9,7 @@ use crate::HttpState;
 use crate::dto::operator::{
     ApiKeyBody, ApiKeyDto, MembershipBody, MembershipDto, OrgBody, OrgDto, UserBody, UserDto,
 };
-use crate::extract::{JsonBody, Operator, path_id};
+use crate::extract::{IgnoredBody, JsonBody, Operator, path_id};
 use crate::problem::Problem;
 
 fn parse<T, E: ToString>(
@@ -114,6 +114,7 @@ pub async fn revoke_api_key(
     state: web::Data<HttpState>,
     _: Operator,
     path: web::Path<String>,
+    _body: IgnoredBody,
 ) -> Reply {
     let id: ApiKeyId = path_id(&path, "API key")?;
     state.app.revoke_api_key(id).await?;

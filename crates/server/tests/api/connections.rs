@@ -307,3 +307,31 @@ async fn verification_is_bounded_in_time() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn without_a_secret_key_credentials_are_refused() {
+    let mut config = crate::support::test_config();
+    config.secret_key = None;
+    let app = TestApp::spawn_with(config, Default::default()).await;
+    let t = app.tenant("owner").await;
+    let body =
+        json!({ "name": "Telnyx", "provider": "telnyx", "credentials": { "api_key": "KEY0123" } });
+    let r = app.post("/v1/voip-connections", &t.key, body).await;
+    r.assert_problem(503, "unavailable");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("THUNDERPHONE_SECRET_KEY"),
+        "{:?}",
+        r.body
+    );
+    assert!(
+        app.get("/v1/voip-connections", &t.key).await.body["data"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+    app.stop().await;
+}

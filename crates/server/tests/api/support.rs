@@ -76,6 +76,7 @@ pub fn test_config() -> Config {
     config.admin_token = Some(ADMIN_TOKEN.into());
     config.demo_activation_ms = 50;
     config.verify_timeout_secs = 1;
+    config.secret_key = Some("test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into());
     // Generous: only the rate-limit tests want to hit the limit.
     config.rate_limit_per_sec = 10_000;
     config.rate_limit_burst = 10_000;

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use thunderphone_domain::{
-    ChangeKind, OrgId, Secret, SipUri, Status, VoipConnection, VoipConnectionId, VoipCredentials,
-    VoipProvider,
+    ChangeKind, OrgId, SipUri, Status, VoipConnection, VoipConnectionId, VoipProvider,
 };
 use thunderphone_ports::{NewVoipConnection, NumberFilter, PageRequest, RepoError};
 
@@ -41,6 +40,7 @@ pub async fn connections_create_find_credentials<S: TestStore>(store: Arc<S>) {
         .create_connection(NewVoipConnection {
             org_id: acme.org_id,
             name: name("Main trunk"),
+            provider: VoipProvider::Twilio,
             termination_uri: Some(uri.clone()),
             credentials: twilio_credentials(),
             created_at: at(7),
@@ -53,14 +53,12 @@ pub async fn connections_create_find_credentials<S: TestStore>(store: Arc<S>) {
     assert_eq!(created.termination_uri, Some(uri));
     assert_eq!(created.created_at, at(7));
 
-    let sip_credentials = VoipCredentials::Sip {
-        username: Some("pbx".into()),
-        password: Some(Secret::new("sip-secret")),
-    };
+    let sip_credentials = crate::fixtures::sealed("k2", &[0, 1, 2, 255]);
     let sip = store
         .create_connection(NewVoipConnection {
             org_id: acme.org_id,
             name: name("SIP"),
+            provider: VoipProvider::Sip,
             termination_uri: None,
             credentials: sip_credentials.clone(),
             created_at: at(8),
@@ -248,5 +246,64 @@ pub async fn connections_delete_is_org_scoped<S: TestStore>(store: Arc<S>) {
     assert_eq!(
         store.find_number(acme.org_id, number.id()).await.unwrap(),
         Some(number)
+    );
+}
+
+/// Rotation: `sealed_with_other_keys` lists connections of every org not
+/// under the key, and `reseal` replaces credentials only if unchanged.
+pub async fn connections_reseal_for_rotation<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let a = connection(&*store, acme.org_id, "a", at(1)).await;
+    let b = connection(&*store, globex.org_id, "b", at(2)).await;
+    let stale = store.sealed_with_other_keys("k2", 10).await.unwrap();
+    let ids: Vec<_> = stale.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, vec![a.id, b.id]);
+    assert!(
+        store
+            .sealed_with_other_keys("k1", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.sealed_with_other_keys("k2", 1).await.unwrap().len(),
+        1
+    );
+    let new = crate::fixtures::sealed("k2", b"resealed");
+    assert!(
+        store
+            .reseal(a.id, twilio_credentials(), new.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reseal(a.id, twilio_credentials(), new.clone())
+            .await
+            .unwrap(),
+        "already replaced"
+    );
+    let (_, stored) = store
+        .find_connection_credentials(acme.org_id, a.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, new);
+    let left: Vec<_> = store
+        .sealed_with_other_keys("k2", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(left, vec![b.id]);
+    store
+        .delete_connection(globex.org_id, b.id, at(3), None)
+        .await
+        .unwrap();
+    assert!(
+        !store.reseal(b.id, twilio_credentials(), new).await.unwrap(),
+        "deleted"
     );
 }

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use thunderphone_domain::{
-    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Secret, Source, Status,
-    Updated, VoipCredentials,
+    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Source, Status, Updated,
+    VoipProvider,
 };
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, NewVoipConnection, NumberChange, NumberRepository, Reference,
@@ -11,32 +11,38 @@ use thunderphone_ports::{
 };
 use thunderphone_store_contract::fixtures::{
     activate, agent, area, at, change, claim, connection, email, import, missing_org, name, pool,
-    tenant,
+    sealed, tenant,
 };
 
 use crate::support::{Count, count, fresh, text};
 
 #[tokio::test]
-async fn credentials_are_stored_as_json_and_never_printed() {
+async fn sealed_credentials_are_stored_as_given_and_never_printed() {
     let (store, url) = fresh().await;
     let acme = tenant(&*store, "acme").await;
     store
         .create_connection(NewVoipConnection {
             org_id: acme.org_id,
             name: name("pbx"),
+            provider: VoipProvider::Sip,
             termination_uri: None,
-            credentials: VoipCredentials::Sip {
-                username: Some("pbx-user".into()),
-                password: Some(Secret::new("hunter2")),
-            },
+            credentials: sealed("k9", b"hunter2-ciphertext"),
             created_at: at(0),
         })
         .await
         .unwrap();
-    let stored = text(&url, "SELECT credentials AS text FROM voip_connections").unwrap();
-    let json: serde_json::Value = serde_json::from_str(&stored).unwrap();
-    assert_eq!(json["provider"], "sip");
-    assert_eq!(json["password"], "hunter2");
+    let key_id = text(
+        &url,
+        "SELECT credentials_key_id AS text FROM voip_connections",
+    )
+    .unwrap();
+    assert_eq!(key_id, "k9");
+    let bytes = text(
+        &url,
+        "SELECT convert_from(credentials_sealed, 'UTF8') AS text FROM voip_connections",
+    )
+    .unwrap();
+    assert_eq!(bytes, "hunter2-ciphertext");
     let printed = format!("{store:?}");
     assert!(
         !printed.contains("hunter2") && !printed.contains(&url),
@@ -55,10 +61,9 @@ async fn records_need_an_existing_org() {
     let new = NewVoipConnection {
         org_id: missing_org(),
         name: name("c"),
+        provider: VoipProvider::Telnyx,
         termination_uri: None,
-        credentials: VoipCredentials::Telnyx {
-            api_key: Secret::new("k"),
-        },
+        credentials: sealed("k1", b"k"),
         created_at: at(0),
     };
     assert_eq!(store.create_connection(new).await.map(|_| ()), org_ref);

@@ -1,0 +1,56 @@
+//! `thunderphone rotate-secrets`: re-seal every stored credential under the
+//! current key, so old keys can be removed from the configuration.
+
+use crate::{App, AppError};
+
+/// Connections handled per store round trip.
+const BATCH: usize = 100;
+
+/// What a rotation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rotated {
+    /// Credentials re-sealed under the current key.
+    pub resealed: u64,
+    /// Credentials changed or deleted meanwhile (left to that writer).
+    pub skipped: u64,
+}
+
+impl App {
+    /// Re-seals all credentials not sealed with the current key.
+    ///
+    /// # Errors
+    /// `Unavailable` when no key is configured, a stored value was sealed
+    /// with a key that is no longer configured, or the store is down.
+    pub async fn rotate_secrets(&self) -> Result<Rotated, AppError> {
+        let vault = &self.ports.vault;
+        let current = vault
+            .current_key_id()
+            .ok_or(thunderphone_ports::VaultError::NoKey)?;
+        let mut rotated = Rotated::default();
+        loop {
+            let batch = self
+                .ports
+                .connections
+                .sealed_with_other_keys(&current, BATCH)
+                .await?;
+            if batch.is_empty() {
+                return Ok(rotated);
+            }
+            let mut progressed = false;
+            for (id, sealed) in batch {
+                let credentials = vault.open(&sealed)?;
+                let resealed = vault.seal(&credentials)?;
+                if self.ports.connections.reseal(id, sealed, resealed).await? {
+                    rotated.resealed += 1;
+                    progressed = true;
+                } else {
+                    rotated.skipped += 1;
+                }
+            }
+            if !progressed {
+                // Everything left changed under us; the next run picks it up.
+                return Ok(rotated);
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `App::rotate_secrets` on the in-memory store with real vaults.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use thunderphone_app::{App, NewConnectionRequest, Ports, Settings};
+use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
+use thunderphone_domain::{DisplayName, Email, Role, Secret, VoipCredentials};
+use thunderphone_ports::{CredentialVault, SystemClock, VoipConnectionRepository};
+use thunderphone_store_memory::MemoryStore;
+use thunderphone_vault::{AesGcmVault, KeyRing};
+
+const OLD: &str = "old:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+const NEW: &str = "new:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+
+fn app(store: Arc<MemoryStore>, keys: &str) -> App {
+    let ports = Ports {
+        numbers: store.clone(),
+        agents: store.clone(),
+        connections: store.clone(),
+        tenancy: store.clone(),
+        health: store.clone(),
+        jobs: store,
+        provider: Arc::new(DemoProvider::new(std::time::Duration::ZERO)),
+        verifier: Arc::new(UnsupportedVerifier),
+        clock: Arc::new(SystemClock),
+        vault: Arc::new(AesGcmVault::new(KeyRing::parse(keys).unwrap())),
+    };
+    App::new(ports, Settings::default())
+}
+
+#[tokio::test]
+async fn rotation_reseals_everything_under_the_new_key() {
+    let store = Arc::new(MemoryStore::new());
+    let before = app(store.clone(), OLD);
+    let org = before
+        .create_org(DisplayName::parse("Acme").unwrap())
+        .await
+        .unwrap();
+    let user = before
+        .create_user(Email::parse("a@acme.example").unwrap())
+        .await
+        .unwrap();
+    before
+        .set_membership(org.id, user.id, Role::Owner)
+        .await
+        .unwrap();
+    let key = before.create_api_key(user.id, org.id).await.unwrap();
+    let caller = before.authenticate(&key.key).await.unwrap();
+    let credentials = VoipCredentials::Telnyx {
+        api_key: Secret::new("KEY-secret"),
+    };
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let request = NewConnectionRequest {
+            name: DisplayName::parse(&format!("c{i}")).unwrap(),
+            termination_uri: None,
+            credentials: credentials.clone(),
+        };
+        ids.push(before.create_connection(&caller, request).await.unwrap().id);
+    }
+
+    let after = app(store.clone(), &format!("{NEW},{OLD}"));
+    let rotated = after.rotate_secrets().await.unwrap();
+    assert_eq!((rotated.resealed, rotated.skipped), (3, 0));
+    assert!(
+        store
+            .sealed_with_other_keys("new", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The old key can go now: the new key alone opens everything.
+    let new_only = AesGcmVault::new(KeyRing::parse(NEW).unwrap());
+    for id in ids {
+        let (_, sealed) = store
+            .find_connection_credentials(org.id, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sealed.key_id, "new");
+        assert_eq!(new_only.open(&sealed).unwrap(), credentials);
+    }
+    assert_eq!(
+        after.rotate_secrets().await.unwrap().resealed,
+        0,
+        "nothing left to do"
+    );
+}
+
+#[tokio::test]
+async fn rotation_without_a_key_is_refused() {
+    let store = Arc::new(MemoryStore::new());
+    let result = app(store, "").rotate_secrets().await;
+    assert!(
+        matches!(result, Err(thunderphone_app::AppError::NotConfigured(ref m)) if m.contains("THUNDERPHONE_SECRET_KEY")),
+        "{result:?}"
+    );
+}
