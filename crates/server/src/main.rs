@@ -55,8 +55,13 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            // One line, with the chain of causes.
-            eprintln!("error: {error:#}");
+            // One line, with the chain of causes (driver messages can span
+            // several lines).
+            let line = format!("{error:#}")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("error: {line}");
             std::process::ExitCode::FAILURE
         }
     }
