@@ -70,7 +70,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         connections: store.clone(),
         tenancy: store.clone(),
         health: store.clone(),
-        jobs: store,
+        jobs: store.clone(),
+        idempotency: store,
         // No key: this service stores no VoIP credentials. Give the ring a
         // key (`KeyRing::parse`) to create VoIP connections.
         vault: Arc::new(AesGcmVault::new(KeyRing::empty())),

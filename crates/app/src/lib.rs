@@ -11,6 +11,7 @@ mod agents;
 mod api_keys;
 mod connections;
 mod error;
+mod idempotency;
 mod numbers;
 mod operator;
 mod precondition;
@@ -23,14 +24,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, Clock, CredentialVault, NumberProvider, NumberRepository,
-    StoreHealth, TenancyRepository, VoipConnectionRepository, VoipVerifier,
+    ActivationQueue, AgentRepository, Clock, CredentialVault, IdempotencyStore, NumberProvider,
+    NumberRepository, StoreHealth, TenancyRepository, VoipConnectionRepository, VoipVerifier,
 };
 
 pub use activation::ActivationPolicy;
 pub use api_keys::{API_KEY_PREFIX, hash_api_key};
 pub use connections::{ImportRequest, NewConnectionRequest};
 pub use error::{AppError, FieldError};
+pub use idempotency::{IDEMPOTENCY_TTL, valid_idempotency_key};
 pub use numbers::{NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
 pub use precondition::IfMatch;
@@ -63,6 +65,8 @@ pub struct Ports {
     pub jobs: Arc<dyn ActivationQueue>,
     /// Seals VoIP credentials before they are stored.
     pub vault: Arc<dyn CredentialVault>,
+    /// Idempotency keys.
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 /// Tunables of the use cases.

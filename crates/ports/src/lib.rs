@@ -9,6 +9,7 @@
 mod clock;
 mod error;
 mod health;
+mod idempotency;
 mod page;
 mod provider;
 mod queue;
@@ -19,6 +20,7 @@ mod verifier;
 pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
+pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
@@ -31,8 +33,9 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 
 #[cfg(feature = "mock")]
 pub use {
-    clock::MockClock, health::MockStoreHealth, provider::MockNumberProvider,
-    queue::MockActivationQueue, repository::MockAgentRepository, repository::MockNumberRepository,
-    repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
-    vault::MockCredentialVault, verifier::MockVoipVerifier,
+    clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
+    provider::MockNumberProvider, queue::MockActivationQueue, repository::MockAgentRepository,
+    repository::MockNumberRepository, repository::MockTenancyRepository,
+    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
+    verifier::MockVoipVerifier,
 };

@@ -10,8 +10,8 @@ use anyhow::{Context, bail};
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
 use thunderphone_http::{
-    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, problem_json_errors,
-    rate_limit_headers, request_context,
+    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
+    problem_json_errors, rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
@@ -74,6 +74,7 @@ struct Storage {
     tenancy: Arc<dyn thunderphone_ports::TenancyRepository>,
     health: Arc<dyn thunderphone_ports::StoreHealth>,
     jobs: Arc<dyn thunderphone_ports::ActivationQueue>,
+    idempotency: Arc<dyn thunderphone_ports::IdempotencyStore>,
 }
 
 impl Storage {
@@ -85,6 +86,7 @@ impl Storage {
             + thunderphone_ports::TenancyRepository
             + thunderphone_ports::StoreHealth
             + thunderphone_ports::ActivationQueue
+            + thunderphone_ports::IdempotencyStore
             + 'static,
     {
         Self {
@@ -93,7 +95,8 @@ impl Storage {
             connections: store.clone(),
             tenancy: store.clone(),
             health: store.clone(),
-            jobs: store,
+            jobs: store.clone(),
+            idempotency: store,
         }
     }
 }
@@ -164,6 +167,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         tenancy: storage.tenancy,
         health: storage.health,
         jobs: storage.jobs,
+        idempotency: storage.idempotency,
         provider,
         verifier,
         clock: Arc::new(SystemClock),
@@ -215,6 +219,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         actix_web::App::new()
             // Innermost first: headers on the final response, problem+json for
             // every error, then the request id around everything.
+            .wrap(from_fn(idempotency))
             .wrap(from_fn(rate_limit_headers))
             .wrap(problem_json_errors())
             .wrap(from_fn(request_context))

@@ -25,7 +25,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, NumberRepository, TenancyRepository, VoipConnectionRepository,
+    ActivationQueue, AgentRepository, IdempotencyStore, NumberRepository, TenancyRepository,
+    VoipConnectionRepository,
 };
 
 pub mod cases;
@@ -39,6 +40,7 @@ pub trait TestStore:
     + VoipConnectionRepository
     + TenancyRepository
     + ActivationQueue
+    + IdempotencyStore
     + 'static
 {
 }
@@ -49,6 +51,7 @@ impl<T> TestStore for T where
         + VoipConnectionRepository
         + TenancyRepository
         + ActivationQueue
+        + IdempotencyStore
         + 'static
 {
 }
@@ -149,6 +152,13 @@ macro_rules! contract_tests {
             jobs_retry_at_reschedules,
             jobs_lease_oldest_first_within_limit,
             jobs_concurrent_leases_never_share_a_job,
+            // Idempotency keys.
+            idempotency_claims_then_replays,
+            idempotency_key_reused_for_another_request,
+            idempotency_keys_are_scoped_to_the_org,
+            idempotency_expired_keys_start_again,
+            idempotency_abandoned_and_dead_claims_free_the_key,
+            idempotency_concurrent_claims_start_once,
         );
     };
 }

@@ -10,6 +10,7 @@
 
 mod agents;
 mod connections;
+mod idempotency;
 mod jobs;
 mod numbers;
 mod state;

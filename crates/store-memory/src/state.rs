@@ -72,6 +72,8 @@ pub(crate) struct State {
     /// Keys by the hash of their secret.
     pub(crate) api_keys: HashMap<String, StoredKey>,
     pub(crate) key_hashes: HashMap<ApiKeyId, String>,
+    /// Idempotency keys by org and key.
+    pub(crate) idempotency: HashMap<(OrgId, String), crate::idempotency::IdempotencyEntry>,
     /// Activation jobs by number.
     pub(crate) jobs: std::collections::BTreeMap<PhoneNumberId, crate::jobs::JobState>,
 }

@@ -19,6 +19,7 @@ mod agents;
 mod connections;
 mod error;
 mod health;
+mod idempotency;
 mod jobs;
 mod numbers;
 mod page;

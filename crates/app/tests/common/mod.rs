@@ -21,9 +21,9 @@ use thunderphone_domain::{
     VoipConnection, VoipConnectionId, VoipCredentials, VoipProvider,
 };
 use thunderphone_ports::{
-    Inventory, MockActivationQueue, MockAgentRepository, MockClock, MockNumberProvider,
-    MockNumberRepository, MockStoreHealth, MockTenancyRepository, MockVoipConnectionRepository,
-    MockVoipVerifier, NumberChange, NumberProvider, VoipVerifier,
+    Inventory, MockActivationQueue, MockAgentRepository, MockClock, MockIdempotencyStore,
+    MockNumberProvider, MockNumberRepository, MockStoreHealth, MockTenancyRepository,
+    MockVoipConnectionRepository, MockVoipVerifier, NumberChange, NumberProvider, VoipVerifier,
 };
 
 /// The caller's org.
@@ -46,6 +46,8 @@ pub struct Mocks {
     pub health: MockStoreHealth,
     /// The activation queue.
     pub jobs: MockActivationQueue,
+    /// Idempotency keys.
+    pub idempotency: MockIdempotencyStore,
     /// Whether the vault has a key (`true` unless a test says otherwise).
     pub vault_key: bool,
     /// `None`: a clock fixed at [`t0`].
@@ -73,6 +75,7 @@ impl Mocks {
             verifier: MockVoipVerifier::new(),
             health: MockStoreHealth::new(),
             jobs: MockActivationQueue::new(),
+            idempotency: MockIdempotencyStore::new(),
             vault_key: true,
             clock: None,
             settings: Settings {
@@ -117,6 +120,7 @@ impl Mocks {
             clock: Arc::new(clock),
             health: Arc::new(self.health),
             jobs: Arc::new(self.jobs),
+            idempotency: Arc::new(self.idempotency),
             vault: Arc::new(if self.vault_key {
                 test_vault()
             } else {

@@ -10,6 +10,7 @@ mod agents;
 mod connections;
 mod errors;
 mod hostile;
+mod idempotency;
 mod numbers;
 mod observability;
 mod operator;

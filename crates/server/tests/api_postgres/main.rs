@@ -20,6 +20,9 @@ mod errors;
 #[path = "../api/hostile.rs"]
 mod hostile;
 
+#[path = "../api/idempotency.rs"]
+mod idempotency;
+
 #[path = "../api/numbers.rs"]
 mod numbers;
 

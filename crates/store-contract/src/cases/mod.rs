@@ -5,6 +5,7 @@
 mod agents;
 mod changes;
 mod connections;
+mod idempotency;
 mod jobs;
 mod listing;
 mod numbers;
@@ -15,6 +16,7 @@ mod versions;
 pub use agents::*;
 pub use changes::*;
 pub use connections::*;
+pub use idempotency::*;
 pub use jobs::*;
 pub use listing::*;
 pub use numbers::*;

@@ -1,0 +1,113 @@
+//! Idempotency keys (API.md §11): a retried POST with the same key, method,
+//! path and body within 24 h gets the first response again instead of
+//! doing the work twice.
+
+use std::time::Duration;
+
+use thunderphone_domain::Principal;
+use thunderphone_ports::{IdempotencyStart, StoredResponse};
+
+use crate::{App, AppError};
+
+/// How long a completed response is replayed.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a running request holds its key before another attempt may take
+/// it over (the first one must have died: every request is bounded well
+/// below this).
+const LOCK: Duration = Duration::from_secs(60);
+
+/// True for 1–255 characters of `A-Za-z0-9_:-`.
+pub fn valid_idempotency_key(key: &str) -> bool {
+    (1..=255).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':' || b == b'-')
+}
+
+fn span(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or_default()
+}
+
+impl App {
+    /// Claims an idempotency key for the caller's org.
+    ///
+    /// # Errors
+    /// `Validation` for a malformed key; `Unavailable` when the store is down.
+    pub async fn begin_idempotent(
+        &self,
+        caller: &Principal,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<IdempotencyStart, AppError> {
+        if !valid_idempotency_key(key) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "must be 1-255 of A-Za-z0-9_:-",
+            ));
+        }
+        let now = self.ports.clock.now();
+        Ok(self
+            .ports
+            .idempotency
+            .begin(
+                caller.org_id,
+                key,
+                fingerprint,
+                now,
+                now + span(LOCK),
+                now - span(IDEMPOTENCY_TTL),
+            )
+            .await?)
+    }
+
+    /// Keeps the response of a request that ran under a key.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store is down (the response is still sent).
+    pub async fn complete_idempotent(
+        &self,
+        caller: &Principal,
+        key: &str,
+        fingerprint: &str,
+        response: StoredResponse,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .ports
+            .idempotency
+            .complete(caller.org_id, key, fingerprint, response)
+            .await?)
+    }
+
+    /// Releases a key whose request failed with a server error.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store is down (the key then frees itself
+    /// after its lock expires).
+    pub async fn abandon_idempotent(
+        &self,
+        caller: &Principal,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .ports
+            .idempotency
+            .abandon(caller.org_id, key, fingerprint)
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shape() {
+        assert!(valid_idempotency_key("order-42:retry_1"));
+        assert!(valid_idempotency_key(&"a".repeat(255)));
+        for bad in ["", "has space", "ü", "a/b", &"a".repeat(256)] {
+            assert!(!valid_idempotency_key(bad), "{bad:?}");
+        }
+    }
+}
