@@ -1,0 +1,130 @@
+//! The details of the SIP checks: what each outcome tells the customer
+//! to fix.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use thunderphone_ports::CheckOutcome;
+
+use super::SipVerifier;
+use super::message::Response;
+use super::transport::Failure;
+use super::uri::Target;
+use crate::router::OUTBOUND;
+
+/// "3 s", "2.5 s".
+pub(super) fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
+impl SipVerifier {
+    pub(super) async fn resolve(&self, target: &Target) -> Result<SocketAddr, String> {
+        let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+        match tokio::time::timeout(self.config.options_timeout, lookup).await {
+            Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| {
+                format!(
+                    "host {} has no address; check the termination URI",
+                    target.host
+                )
+            }),
+            Ok(Err(e)) => Err(format!(
+                "could not resolve host {}: {e}; check the termination URI",
+                target.host
+            )),
+            Err(_) => Err(format!(
+                "could not resolve host {} within {}; check the termination URI and DNS",
+                target.host,
+                seconds(self.config.options_timeout)
+            )),
+        }
+    }
+
+    pub(super) fn answered(&self, target: &Target, response: &Response) -> CheckOutcome {
+        CheckOutcome::passed(
+            OUTBOUND,
+            format!(
+                "trunk answered SIP OPTIONS to {} with {}",
+                target.request_uri,
+                response.status_line()
+            ),
+        )
+    }
+
+    /// How details name the address customers must allow.
+    pub(super) fn our_address(&self) -> String {
+        match &self.config.public_address {
+            Some(address) => format!("our address ({address})"),
+            None => "ThunderPhone's signalling address".to_owned(),
+        }
+    }
+
+    pub(super) fn refused(&self, target: &Target, response: &Response) -> CheckOutcome {
+        let uri = &target.request_uri;
+        let status = response.status_line();
+        let detail = if response.code == 403 {
+            let ours = self.our_address();
+            format!(
+                "trunk refused SIP OPTIONS to {uri} with {status}: add {ours} to your SIP allowlist (IP access control list)"
+            )
+        } else {
+            format!(
+                "trunk answered SIP OPTIONS to {uri} with {status}; check the termination URI and that the trunk accepts requests from ThunderPhone"
+            )
+        };
+        CheckOutcome::failed(OUTBOUND, detail)
+    }
+
+    pub(super) fn failure_detail(&self, target: &Target, failure: &Failure) -> String {
+        let uri = &target.request_uri;
+        let after = seconds(self.config.options_timeout);
+        match failure {
+            Failure::TimedOut {
+                refused,
+                unreadable,
+            } => {
+                let mut detail =
+                    format!("trunk unreachable: SIP OPTIONS to {uri} timed out after {after}");
+                if *refused {
+                    detail.push_str(&format!(
+                        " (the host answered 'port unreachable': nothing listens on UDP port {})",
+                        target.port
+                    ));
+                } else if let Some(e) = unreadable {
+                    detail.push_str(&format!(
+                        " (the only answer was not a valid SIP response: {e})"
+                    ));
+                }
+                detail.push_str("; check the host, port and firewall");
+                detail
+            }
+            Failure::Connect(e) => format!(
+                "trunk unreachable: could not open a TCP connection to {}:{} for SIP OPTIONS ({e}); check the host, port and firewall",
+                target.host, target.port
+            ),
+            Failure::Malformed(e) => format!(
+                "trunk sent an answer to SIP OPTIONS to {uri} that is not a valid SIP response: {e}"
+            ),
+            Failure::Closed => {
+                format!("trunk closed the TCP connection without answering SIP OPTIONS to {uri}")
+            }
+            Failure::Io(e) => format!("could not send SIP OPTIONS to {uri}: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_read_naturally() {
+        assert_eq!(seconds(Duration::from_secs(3)), "3 s");
+        assert_eq!(seconds(Duration::from_millis(2500)), "2.5 s");
+        assert_eq!(seconds(Duration::from_millis(300)), "0.3 s");
+    }
+}

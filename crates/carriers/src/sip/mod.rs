@@ -1,0 +1,329 @@
+//! SIP trunks: [`SipVerifier`] sends SIP OPTIONS to the connection's
+//! termination URI and answers a digest challenge with the stored
+//! credentials. A SIP trunk has no account API, so only `credentials` and
+//! `outbound_trunking` are reported; `number_in_account` and
+//! `inbound_routing` cannot be observed over SIP and are left out rather
+//! than reported as passed (see docs/CARRIERS.md).
+
+mod details;
+mod digest;
+mod message;
+mod transport;
+mod uri;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use thunderphone_domain::{E164, Secret, SipUri, VoipConnection, VoipCredentials};
+use thunderphone_ports::{CheckOutcome, VoipVerifier};
+
+use self::message::{Exchange, Options, Response};
+use self::transport::Channel;
+use self::uri::{Target, parse_target};
+use crate::router::{CREDENTIALS, OUTBOUND, not_checked, wrong_credentials};
+
+/// How the SIP checks run.
+#[derive(Debug, Clone)]
+pub struct SipVerifierConfig {
+    /// Bound on one OPTIONS transaction (and on the DNS lookup); a digest
+    /// challenge adds a second transaction.
+    pub options_timeout: Duration,
+    /// The address customers must allow (our public signalling IP), named
+    /// in the detail of a 403; `None` names no address.
+    pub public_address: Option<String>,
+}
+
+impl Default for SipVerifierConfig {
+    fn default() -> Self {
+        Self {
+            options_timeout: Duration::from_secs(3),
+            public_address: None,
+        }
+    }
+}
+
+/// Verifies a SIP trunk with OPTIONS (RFC 3261 §11): the trunk answers
+/// 2xx, after a digest challenge if it asks for one.
+#[derive(Debug, Clone)]
+pub struct SipVerifier {
+    config: SipVerifierConfig,
+}
+
+/// Our OPTIONS, one try of it.
+struct Try<'a> {
+    target: &'a Target,
+    exchange: &'a Exchange,
+    from_user: &'a str,
+    branch: String,
+    cseq: u32,
+    authorization: Option<(&'static str, String)>,
+}
+
+impl transport::Request for Try<'_> {
+    fn render(&self, local: SocketAddr) -> Vec<u8> {
+        Options {
+            request_uri: &self.target.request_uri,
+            transport: self.target.transport,
+            local,
+            from_user: self.from_user,
+            from_host: &self.target.host,
+            exchange: self.exchange,
+            branch: &self.branch,
+            cseq: self.cseq,
+            authorization: self.authorization.clone(),
+        }
+        .render()
+    }
+
+    fn answered_by(&self, response: &Response) -> bool {
+        response.answers(self.exchange, self.cseq, &self.branch)
+    }
+}
+
+/// `n` random bytes as hex, for Call-ID, tags, branches and cnonces.
+fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: uniqueness is all these need, not secrecy.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = nanos.to_le_bytes()[i % 16];
+        }
+    }
+    digest::hex(&bytes)
+}
+
+impl SipVerifier {
+    /// A verifier with `config`.
+    pub fn new(config: SipVerifierConfig) -> Self {
+        Self { config }
+    }
+
+    async fn run(
+        &self,
+        uri: &SipUri,
+        username: Option<&str>,
+        password: Option<&Secret>,
+    ) -> Vec<CheckOutcome> {
+        let unreachable = "the trunk could not be reached";
+        let target = match parse_target(uri.as_str()) {
+            Ok(target) => target,
+            Err(e) => {
+                return vec![
+                    not_checked(CREDENTIALS, "the termination URI cannot be used"),
+                    CheckOutcome::failed(
+                        OUTBOUND,
+                        format!("termination URI {} cannot be checked: {e}", uri.as_str()),
+                    ),
+                ];
+            }
+        };
+        let remote = match self.resolve(&target).await {
+            Ok(remote) => remote,
+            Err(detail) => {
+                return vec![
+                    not_checked(CREDENTIALS, unreachable),
+                    CheckOutcome::failed(OUTBOUND, detail),
+                ];
+            }
+        };
+        let exchange = Exchange {
+            call_id: format!("{}@thunderphone", random_hex(12)),
+            from_tag: random_hex(6),
+        };
+        let from_user = username.filter(|u| !u.is_empty()).unwrap_or("thunderphone");
+        let first = Try {
+            target: &target,
+            exchange: &exchange,
+            from_user,
+            branch: format!("z9hG4bK{}", random_hex(10)),
+            cseq: 1,
+            authorization: None,
+        };
+        let timeout = self.config.options_timeout;
+        let opened = Channel::open(target.transport, remote, timeout).await;
+        let mut channel = match opened {
+            Ok(channel) => channel,
+            Err(failure) => {
+                return vec![
+                    not_checked(CREDENTIALS, unreachable),
+                    CheckOutcome::failed(OUTBOUND, self.failure_detail(&target, &failure)),
+                ];
+            }
+        };
+        let response = match channel.transact(&first, timeout).await {
+            Ok(response) => response,
+            Err(failure) => {
+                return vec![
+                    not_checked(CREDENTIALS, unreachable),
+                    CheckOutcome::failed(OUTBOUND, self.failure_detail(&target, &failure)),
+                ];
+            }
+        };
+        let challenge_header = match response.code {
+            200..=299 => {
+                let credentials = match username {
+                    Some(user) => format!(
+                        "the trunk let us in by address without a digest challenge, so the credentials of user {user} were not needed"
+                    ),
+                    None => "no credentials configured; the trunk allowed us by address".to_owned(),
+                };
+                return vec![
+                    CheckOutcome::passed(CREDENTIALS, credentials),
+                    self.answered(&target, &response),
+                ];
+            }
+            401 => "www-authenticate",
+            407 => "proxy-authenticate",
+            _ => {
+                return vec![
+                    not_checked(
+                        CREDENTIALS,
+                        "the trunk refused us before asking for credentials",
+                    ),
+                    self.refused(&target, &response),
+                ];
+            }
+        };
+        let (Some(user), Some(password)) = (username.filter(|u| !u.is_empty()), password) else {
+            return vec![
+                CheckOutcome::failed(
+                    CREDENTIALS,
+                    "the trunk asks for digest authentication but the connection has no username and password; add the trunk's SIP credentials to the connection",
+                ),
+                CheckOutcome::failed(
+                    OUTBOUND,
+                    format!(
+                        "trunk answered SIP OPTIONS to {} with {}: it needs credentials",
+                        target.request_uri,
+                        response.status_line()
+                    ),
+                ),
+            ];
+        };
+        let challenge = match digest::best_challenge(response.headers(challenge_header)) {
+            Ok(challenge) => challenge,
+            Err(e) => {
+                return vec![
+                    CheckOutcome::failed(
+                        CREDENTIALS,
+                        format!("the trunk's digest challenge cannot be answered: {e}"),
+                    ),
+                    not_checked(OUTBOUND, "the trunk's challenge could not be answered"),
+                ];
+            }
+        };
+        let header_name = if response.code == 407 {
+            "Proxy-Authorization"
+        } else {
+            "Authorization"
+        };
+        let value = digest::authorization(
+            &challenge,
+            user,
+            password,
+            "OPTIONS",
+            &target.request_uri,
+            &random_hex(8),
+        );
+        let second = Try {
+            branch: format!("z9hG4bK{}", random_hex(10)),
+            cseq: 2,
+            authorization: Some((header_name, value)),
+            ..first
+        };
+        let realm = &challenge.realm;
+        match channel.transact(&second, timeout).await {
+            Ok(answer) if (200..300).contains(&answer.code) => vec![
+                CheckOutcome::passed(
+                    CREDENTIALS,
+                    format!(
+                        "the trunk accepted the digest credentials of user {user} (realm {realm})"
+                    ),
+                ),
+                self.answered(&target, &answer),
+            ],
+            Ok(answer) if matches!(answer.code, 401 | 407) => vec![
+                CheckOutcome::failed(
+                    CREDENTIALS,
+                    format!(
+                        "the trunk rejected the digest credentials of user {user} (realm {realm}) with {}; check the username and password",
+                        answer.status_line()
+                    ),
+                ),
+                not_checked(OUTBOUND, "the credentials were rejected"),
+            ],
+            Ok(answer) if answer.code == 403 => vec![
+                CheckOutcome::failed(
+                    CREDENTIALS,
+                    format!(
+                        "the trunk refused user {user} (realm {realm}) with 403 Forbidden after the digest: the credentials are wrong or not allowed on this trunk"
+                    ),
+                ),
+                CheckOutcome::failed(
+                    OUTBOUND,
+                    format!(
+                        "trunk refused the authenticated SIP OPTIONS to {} with 403 Forbidden: check the credentials, and that {} is on your SIP allowlist",
+                        target.request_uri,
+                        self.our_address()
+                    ),
+                ),
+            ],
+            Ok(answer) => vec![
+                not_checked(CREDENTIALS, "the trunk refused the authenticated request"),
+                self.refused(&target, &answer),
+            ],
+            Err(failure) => vec![
+                not_checked(
+                    CREDENTIALS,
+                    "the trunk stopped answering after its challenge",
+                ),
+                CheckOutcome::failed(OUTBOUND, self.failure_detail(&target, &failure)),
+            ],
+        }
+    }
+}
+
+#[async_trait]
+impl VoipVerifier for SipVerifier {
+    async fn verify(
+        &self,
+        connection: &VoipConnection,
+        credentials: &VoipCredentials,
+        _number: &E164,
+    ) -> Vec<CheckOutcome> {
+        let VoipCredentials::Sip { username, password } = credentials else {
+            return wrong_credentials(connection, credentials);
+        };
+        let Some(uri) = &connection.termination_uri else {
+            return vec![
+                not_checked(CREDENTIALS, "the connection has no termination URI"),
+                CheckOutcome::failed(
+                    OUTBOUND,
+                    "the connection has no termination URI; recreate it with the trunk's SIP URI, e.g. sip:pbx.example.com:5060",
+                ),
+            ];
+        };
+        self.run(uri, username.as_deref(), password.as_ref()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri::Transport;
+    use super::*;
+
+    #[test]
+    fn random_ids_differ() {
+        assert_ne!(random_hex(8), random_hex(8));
+        assert_eq!(random_hex(8).len(), 16);
+        assert!(matches!(
+            parse_target("sip:h").map(|t| t.transport),
+            Ok(Transport::Udp)
+        ));
+    }
+}

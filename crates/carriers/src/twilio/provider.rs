@@ -1,0 +1,245 @@
+//! ThunderPhone's own Twilio account as the carrier behind the pool.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use thunderphone_domain::{E164, Secret};
+use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
+
+use super::api::{self, Account};
+use crate::ConfigError;
+use crate::RetryPolicy;
+use crate::http::{ApiError, HttpApi, check_base_url, parse_numbers};
+
+/// Most candidates one search asks for (Twilio allows up to 1000 a page;
+/// the store only needs a few it can try in turn).
+const MAX_SEARCH: usize = 100;
+
+/// How to reach ThunderPhone's Twilio account.
+#[derive(Debug, Clone)]
+pub struct TwilioConfig {
+    /// The `AC…` account SID (also the Basic-auth user).
+    pub account_sid: String,
+    /// The account's auth token.
+    pub auth_token: Secret,
+    /// API root, `https://api.twilio.com` unless testing.
+    pub base_url: String,
+    /// Our inbound-call webhook: set as the `VoiceUrl` of bought numbers.
+    pub voice_url: String,
+    /// Bound on each HTTP request.
+    pub request_timeout: Duration,
+    /// Retries on 429 and 5xx.
+    pub retry: RetryPolicy,
+}
+
+impl TwilioConfig {
+    /// The production API with a 10 s request timeout and the default retries.
+    pub fn new(
+        account_sid: impl Into<String>,
+        auth_token: Secret,
+        voice_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_sid: account_sid.into(),
+            auth_token,
+            base_url: api::DEFAULT_API_BASE.to_owned(),
+            voice_url: voice_url.into(),
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Twilio as the pool's carrier: searches US local numbers, buys the one
+/// the store picked (idempotently), and releases numbers after DELETE.
+#[derive(Debug, Clone)]
+pub struct TwilioProvider {
+    http: HttpApi,
+    base_url: String,
+    account_sid: String,
+    auth_token: Secret,
+    voice_url: String,
+}
+
+impl TwilioProvider {
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a bad base or voice URL, an empty SID, or an HTTP
+    /// client that cannot be set up.
+    pub fn new(config: TwilioConfig) -> Result<Self, ConfigError> {
+        if config.account_sid.trim().is_empty() {
+            return Err(ConfigError::Missing("account_sid"));
+        }
+        check_base_url("voice_url", &config.voice_url)?;
+        Ok(Self {
+            http: HttpApi::new(
+                "twilio",
+                config.request_timeout,
+                config.retry,
+                api::describe_error,
+            )?,
+            base_url: check_base_url("base_url", &config.base_url)?,
+            account_sid: config.account_sid,
+            auth_token: config.auth_token,
+            voice_url: config.voice_url,
+        })
+    }
+
+    fn account(&self) -> Account<'_> {
+        Account::new(
+            &self.http,
+            &self.base_url,
+            &self.account_sid,
+            &self.auth_token,
+        )
+    }
+}
+
+/// The query parameters of a local-number search.
+fn search_params(query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
+    let mut params = match query {
+        NumberQuery::AreaCode(code) => vec![("AreaCode", code.as_str().to_owned())],
+        NumberQuery::City { city, state } => {
+            let mut p = vec![("InLocality", city.as_str().to_owned())];
+            if let Some(state) = state {
+                p.push(("InRegion", state.as_str().to_owned()));
+            }
+            p
+        }
+        NumberQuery::State(state) => vec![("InRegion", state.as_str().to_owned())],
+        NumberQuery::Any => Vec::new(),
+    };
+    params.push(("PageSize", limit.clamp(1, MAX_SEARCH).to_string()));
+    params
+}
+
+#[async_trait]
+impl NumberProvider for TwilioProvider {
+    fn inventory(&self) -> Inventory {
+        Inventory::Carrier
+    }
+
+    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let numbers = self
+            .account()
+            .available_local(search_params(query, limit))
+            .await
+            .map_err(ApiError::into_provider)?;
+        Ok(parse_numbers("twilio", numbers)
+            .into_iter()
+            .take(limit)
+            .collect())
+    }
+
+    /// Looks the number up first, so an attempt after a purchase that went
+    /// through (but whose answer was lost) succeeds instead of buying twice.
+    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+        let account = self.account();
+        if account
+            .find_incoming(number)
+            .await
+            .map_err(ApiError::into_provider)?
+            .is_some()
+        {
+            tracing::debug!(%number, "already in the Twilio account");
+            return Ok(());
+        }
+        match account.buy(number, &self.voice_url).await {
+            Ok(()) => Ok(()),
+            // A refused purchase may be the echo of an earlier one that did
+            // go through (a retried POST): if the number is ours, we're done.
+            Err(error @ ApiError::Status { .. }) if error.status().is_some_and(|s| s < 500) => {
+                match account.find_incoming(number).await {
+                    Ok(Some(_)) => Ok(()),
+                    _ => Err(error.into_provider()),
+                }
+            }
+            Err(error) => Err(error.into_provider()),
+        }
+    }
+
+    /// A number that is not in the account (any more) is already released.
+    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
+        let account = self.account();
+        let Some(incoming) = account
+            .find_incoming(number)
+            .await
+            .map_err(ApiError::into_provider)?
+        else {
+            return Ok(());
+        };
+        match account.delete_incoming(&incoming.sid).await {
+            Ok(()) => Ok(()),
+            Err(error) if error.status() == Some(404) => Ok(()),
+            Err(error) => Err(error.into_provider()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use thunderphone_domain::{AreaCode, City, UsState};
+
+    use super::*;
+
+    #[test]
+    fn search_parameters_follow_the_query() {
+        let (Ok(code), Ok(city), Ok(state)) = (
+            AreaCode::parse("415"),
+            City::parse("San Francisco"),
+            UsState::parse("CA"),
+        ) else {
+            panic!("valid values")
+        };
+        let names = |q: &NumberQuery, limit| {
+            search_params(q, limit)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&NumberQuery::AreaCode(code), 5),
+            ["AreaCode=415", "PageSize=5"]
+        );
+        assert_eq!(
+            names(
+                &NumberQuery::City {
+                    city: city.clone(),
+                    state: Some(state)
+                },
+                5
+            ),
+            ["InLocality=San Francisco", "InRegion=CA", "PageSize=5"]
+        );
+        assert_eq!(
+            names(&NumberQuery::City { city, state: None }, 5),
+            ["InLocality=San Francisco", "PageSize=5"]
+        );
+        assert_eq!(
+            names(&NumberQuery::State(state), 5000),
+            ["InRegion=CA", "PageSize=100"]
+        );
+        assert_eq!(names(&NumberQuery::Any, 1), ["PageSize=1"]);
+    }
+
+    #[test]
+    fn config_is_checked() {
+        let config = TwilioConfig::new("AC1", Secret::new("t"), "not a url");
+        assert!(matches!(
+            TwilioProvider::new(config),
+            Err(ConfigError::BadUrl {
+                field: "voice_url",
+                ..
+            })
+        ));
+        let config = TwilioConfig::new(" ", Secret::new("t"), "https://x/voice");
+        assert_eq!(
+            TwilioProvider::new(config).err(),
+            Some(ConfigError::Missing("account_sid"))
+        );
+    }
+}
