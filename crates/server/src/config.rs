@@ -151,6 +151,10 @@ pub struct Config {
     #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
+    /// Carrier accounts and verification settings.
+    #[command(flatten)]
+    pub carriers: crate::carriers::CarrierConfig,
+
     /// Log format.
     #[arg(
         long = "log-format",
@@ -196,6 +200,7 @@ impl Config {
             shutdown_timeout_secs: 10,
             workers: 2,
             log_format: LogFormat::Text,
+            carriers: crate::carriers::CarrierConfig::default(),
         }
     }
 }
@@ -224,6 +229,7 @@ impl std::fmt::Debug for Config {
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
+            .field("carriers", &self.carriers)
             .finish()
     }
 }

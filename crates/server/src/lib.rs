@@ -3,6 +3,7 @@
 //! tests, which start the real server on port 0.
 
 pub mod admin;
+pub mod carriers;
 pub mod config;
 pub mod demo;
 mod wiring;

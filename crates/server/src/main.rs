@@ -22,7 +22,7 @@ enum Command {
         #[arg(long)]
         demo: bool,
         #[command(flatten)]
-        config: Config,
+        config: Box<Config>,
     },
     /// Apply pending database migrations and exit.
     Migrate {

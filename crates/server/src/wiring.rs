@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
-use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
 use thunderphone_http::{
     HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
     problem_json_errors, rate_limit_headers, request_context,
@@ -18,7 +17,7 @@ use thunderphone_store_memory::MemoryStore;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
 
-use crate::{Config, ProviderKind};
+use crate::Config;
 
 /// Adapters to use instead of the configured ones (tests, embedding).
 #[derive(Default, Clone)]
@@ -149,16 +148,14 @@ pub fn vault(config: &Config) -> anyhow::Result<AesGcmVault> {
 
 async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App> {
     let storage = open_storage(config).await?;
-    let provider: Arc<dyn NumberProvider> = match (overrides.provider, config.provider) {
-        (Some(provider), _) => provider,
-        (None, ProviderKind::Demo) => Arc::new(DemoProvider::new(config.demo_activation())),
-        (None, other) => {
-            bail!("THUNDERPHONE_PROVIDER={other:?} is not supported by this build yet; use demo")
-        }
+    let provider: Arc<dyn NumberProvider> = match overrides.provider {
+        Some(provider) => provider,
+        None => crate::carriers::provider(config)?,
     };
-    let verifier = overrides
-        .verifier
-        .unwrap_or_else(|| Arc::new(UnsupportedVerifier));
+    let verifier = match overrides.verifier {
+        Some(verifier) => verifier,
+        None => crate::carriers::verifier(config)?,
+    };
     let ports = Ports {
         vault: Arc::new(vault(config)?),
         numbers: storage.numbers,

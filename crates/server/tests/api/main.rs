@@ -15,4 +15,5 @@ mod numbers;
 mod observability;
 mod operator;
 mod races;
+mod sip_peer;
 mod transfer;

@@ -35,5 +35,8 @@ mod operator;
 #[path = "../api/races.rs"]
 mod races;
 
+#[path = "../api/sip_peer.rs"]
+mod sip_peer;
+
 #[path = "../api/transfer.rs"]
 mod transfer;
