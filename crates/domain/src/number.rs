@@ -21,6 +21,19 @@ impl E164 {
         if input.is_empty() || input.len() > MAX_INPUT_LEN || input.chars().any(char::is_control) {
             return Err(ParseError::new("is not a valid phone number"));
         }
+        // `+1617-519-5298` is read by libphonenumber's Rust port as an
+        // RFC 3966 number with country code 1617; visual separators of an
+        // international number carry no meaning, so drop them first.
+        let compact: String;
+        let input = if input.starts_with('+') {
+            compact = input
+                .chars()
+                .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | '/') && !c.is_whitespace())
+                .collect();
+            compact.as_str()
+        } else {
+            input
+        };
         let parsed = phonenumber::parse(Some(phonenumber::country::Id::US), input)
             .map_err(|_| ParseError::new("is not a valid phone number"))?;
         if !phonenumber::is_valid(&parsed) {

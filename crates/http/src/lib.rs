@@ -54,33 +54,33 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             .service(
                 resource("/healthz")
                     .route(get().to(probes::healthz))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/readyz")
                     .route(get().to(probes::readyz))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/metrics")
                     .route(get().to(probes::metrics))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/openapi.json")
                     .route(get().to(probes::openapi))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/v1/me")
                     .route(get().to(probes::me))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/v1/phone-numbers")
                     .route(get().to(numbers::list))
                     .route(post().to(numbers::provision))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}")
@@ -88,82 +88,82 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
                     .route(put().to(numbers::put))
                     .route(patch().to(numbers::patch))
                     .route(delete().to(numbers::delete))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}/transfer")
                     .route(post().to(numbers::transfer))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}/versions")
                     .route(get().to(numbers::versions))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}/verify-voip")
                     .route(post().to(numbers::verify))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/v1/agents")
                     .route(get().to(agents::list))
                     .route(post().to(agents::create))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/v1/agents/{agent_id}")
                     .route(get().to(agents::get))
                     .route(patch().to(agents::rename))
                     .route(delete().to(agents::delete))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, PATCH, DELETE")),
             )
             .service(
                 resource("/v1/voip-connections")
                     .route(get().to(connections::list))
                     .route(post().to(connections::create))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/v1/voip-connections/{voip_connection_id}")
                     .route(get().to(connections::get))
                     .route(delete().to(connections::delete))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET, DELETE")),
             )
             .service(
                 resource("/v1/voip-connections/{voip_connection_id}/import")
                     .route(post().to(connections::import))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/admin/v1/orgs")
                     .route(post().to(operator::create_org))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/admin/v1/users")
                     .route(post().to(operator::create_user))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/admin/v1/orgs/{org_id}/members/{user_id}")
                     .route(put().to(operator::set_membership))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("PUT")),
             )
             .service(
                 resource("/admin/v1/api-keys")
                     .route(post().to(operator::create_api_key))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/admin/v1/api-keys/{api_key_id}")
                     .route(delete().to(operator::revoke_api_key))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("DELETE")),
             )
             .service(
                 resource("/docs")
                     .route(get().to(routes::probes::docs_redirect))
-                    .default_service(web::to(not_allowed)),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")

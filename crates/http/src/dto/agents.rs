@@ -11,14 +11,16 @@ use crate::Problem;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentDto {
     /// Id.
-    #[schema(example = 12)]
+    #[schema(example = 12, minimum = 1)]
     pub id: i64,
     /// Org.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// Name.
     #[schema(example = "Front desk")]
     pub name: String,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -38,7 +40,7 @@ impl From<&Agent> for AgentDto {
 #[serde(deny_unknown_fields)]
 pub struct AgentBody {
     /// 1–100 characters.
-    #[schema(example = "Front desk")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Front desk")]
     pub name: Option<String>,
 }
 

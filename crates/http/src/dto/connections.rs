@@ -10,6 +10,7 @@ use thunderphone_domain::{
 };
 use utoipa::ToSchema;
 
+use super::names::ProviderName;
 use super::timestamp;
 use crate::Problem;
 
@@ -17,19 +18,22 @@ use crate::Problem;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConnectionDto {
     /// Id.
+    #[schema(minimum = 1)]
     pub id: i64,
     /// Org.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// Name.
     #[schema(example = "Office PBX")]
     pub name: String,
     /// `twilio`, `telnyx` or `sip`.
-    #[schema(example = "sip")]
+    #[schema(value_type = ProviderName, example = "sip")]
     pub provider: &'static str,
     /// Where the SIP trunk answers.
     #[schema(example = "sip:pbx.example.com:5060")]
     pub termination_uri: Option<String>,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -80,15 +84,16 @@ pub struct CredentialsBody {
 #[serde(deny_unknown_fields)]
 pub struct ConnectionBody {
     /// 1–100 characters.
-    #[schema(example = "Office PBX")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Office PBX")]
     pub name: Option<String>,
     /// `twilio`, `telnyx` or `sip`.
-    #[schema(example = "sip")]
+    #[schema(value_type = ProviderName, required = true, example = "sip")]
     pub provider: Option<String>,
     /// Required for `sip`: `sip:host[:port][;transport=tcp]`.
-    #[schema(example = "sip:pbx.example.com:5060")]
+    #[schema(max_length = 255, example = "sip:pbx.example.com:5060")]
     pub termination_uri: Option<String>,
     /// Write-only credentials for the provider.
+    #[schema(value_type = CredentialsBody, required = true)]
     pub credentials: Option<CredentialsBody>,
 }
 
@@ -276,6 +281,6 @@ pub struct ConnectionList {
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
     /// 1–100 numbers; any common format, normalised to E.164.
-    #[schema(example = json!(["+14155550123"]))]
+    #[schema(value_type = Vec<String>, required = true, min_items = 1, max_items = 100, example = json!(["+14155550123"]))]
     pub numbers: Option<Vec<String>>,
 }

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod connections;
+pub mod names;
 pub mod numbers;
 pub mod operator;
 pub mod page;

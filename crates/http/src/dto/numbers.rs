@@ -12,6 +12,10 @@ use thunderphone_domain::{
 use thunderphone_ports::NumberFilter;
 use utoipa::ToSchema;
 
+use super::names::{
+    ChangeName, MatchedOnName, SourceName, StatusName, VerificationResultName,
+    VerificationStatusName,
+};
 use super::{double_option, timestamp};
 use crate::Problem;
 use crate::extract::QueryParams;
@@ -20,40 +24,45 @@ use crate::extract::QueryParams;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneNumberDto {
     /// Server-assigned id.
-    #[schema(example = 7)]
+    #[schema(example = 7, minimum = 1)]
     pub id: i64,
     /// E.164.
-    #[schema(example = "+14155550123")]
+    #[schema(example = "+14155550123", pattern = r"^\+[1-9][0-9]{1,14}$")]
     pub number: String,
     /// `demo` (ThunderPhone's pool) or `voip` (brought via a VoIP connection).
-    #[schema(example = "demo")]
+    #[schema(value_type = SourceName, example = "demo")]
     pub source: &'static str,
     /// `provisioning`, `active`, `failed` or `released`.
-    #[schema(example = "active")]
+    #[schema(value_type = StatusName, example = "active")]
     pub status: &'static str,
     /// Agent that answers inbound calls.
+    #[schema(minimum = 1)]
     pub inbound_agent_id: Option<i64>,
     /// Agent used for outbound calls.
+    #[schema(minimum = 1)]
     pub outbound_agent_id: Option<i64>,
     /// Linked VoIP connection (voip numbers only).
+    #[schema(minimum = 1)]
     pub voip_connection_id: Option<i64>,
     /// `unverified`, `verified` or `failed` (always `unverified` for demo).
-    #[schema(example = "unverified")]
+    #[schema(value_type = VerificationStatusName, example = "unverified")]
     pub voip_verification_status: &'static str,
-    /// Last successful verification (RFC 3339).
+    /// Last successful verification (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub voip_last_verified_at: Option<String>,
     /// Why the number is `failed`, or back in `provisioning` after a failed verification.
     pub status_reason: Option<String>,
     /// Org that holds the number.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// Starts at 1, +1 on every recorded change; also sent as `ETag`.
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1)]
     pub version: i64,
     /// RFC 3339, UTC.
-    #[schema(example = "2026-11-26T23:50:00.000000Z")]
+    #[schema(format = DateTime, example = "2026-11-26T23:50:00.000000Z")]
     pub created_at: String,
     /// RFC 3339, UTC.
-    #[schema(example = "2026-11-26T23:50:00.000000Z")]
+    #[schema(format = DateTime, example = "2026-11-26T23:50:00.000000Z")]
     pub updated_at: String,
 }
 
@@ -85,7 +94,7 @@ pub struct ProvisionedDto {
     #[serde(flatten)]
     pub number: PhoneNumberDto,
     /// Which preference the number satisfied: `area_code`, `city`, `state` or `any`.
-    #[schema(example = "area_code")]
+    #[schema(value_type = MatchedOnName, example = "area_code")]
     pub matched_on: &'static str,
 }
 
@@ -104,13 +113,13 @@ impl ProvisionedDto {
 #[serde(deny_unknown_fields)]
 pub struct ProvisionBody {
     /// 3-digit NANP area code to prefer (`[2-9][0-9][0-9]`).
-    #[schema(example = "415")]
+    #[schema(example = "415", pattern = "^[2-9][0-9]{2}$")]
     pub area_code: Option<String>,
     /// US city, 1–64 characters, case-insensitive.
-    #[schema(example = "San Francisco")]
+    #[schema(example = "San Francisco", min_length = 1, max_length = 64)]
     pub city: Option<String>,
     /// 2-letter US state code (50 states and DC), case-insensitive.
-    #[schema(example = "CA")]
+    #[schema(example = "CA", pattern = "^[A-Za-z]{2}$")]
     pub state: Option<String>,
 }
 
@@ -152,14 +161,15 @@ fn parse_field<T, E: ToString>(
 pub struct UpdateBody {
     /// Absent: unchanged; `null`: clear. Required (possibly `null`) for PUT.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, nullable, example = 12)]
+    #[schema(value_type = Option<i64>, nullable, minimum = 1, example = 12)]
     pub inbound_agent_id: Option<Option<i64>>,
     /// Absent: unchanged; `null`: clear. Required (possibly `null`) for PUT.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, nullable)]
+    #[schema(value_type = Option<i64>, nullable, minimum = 1)]
     pub outbound_agent_id: Option<Option<i64>>,
-    /// `active` or `released` (API.md §3).
-    #[schema(example = "released")]
+    /// `active` ⇄ `released` are the only transitions a client may ask
+    /// for (API.md §3); asking for the current status changes nothing.
+    #[schema(value_type = Option<StatusName>, example = "released")]
     pub status: Option<String>,
 }
 
@@ -213,14 +223,34 @@ impl UpdateBody {
     }
 }
 
+/// `PUT /v1/phone-numbers/{id}`: the full form of [`UpdateBody`], for the
+/// OpenAPI document only (the handler reads an `UpdateBody` and checks that
+/// both agent fields are present).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // only the schema is used
+pub struct ReplaceBody {
+    /// Required; `null` clears it.
+    #[schema(required = true, minimum = 1, example = 12)]
+    pub inbound_agent_id: Option<i64>,
+    /// Required; `null` clears it.
+    #[schema(required = true, minimum = 1)]
+    pub outbound_agent_id: Option<i64>,
+    /// `active` ⇄ `released` are the only transitions a client may ask
+    /// for (API.md §3); asking for the current status changes nothing.
+    #[schema(value_type = Option<StatusName>, example = "released")]
+    pub status: Option<String>,
+}
+
 /// `POST /v1/phone-numbers/{id}/transfer`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
     /// Org to move the number into.
-    #[schema(example = 2)]
+    #[schema(value_type = i64, required = true, minimum = 1, example = 2)]
     pub target_org_id: Option<i64>,
     /// A VoIP connection of the target org; required when source=`voip`.
+    #[schema(minimum = 1)]
     pub target_voip_connection_id: Option<i64>,
 }
 
@@ -312,8 +342,10 @@ pub struct ImportedNumbers {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangedByDto {
     /// The user.
+    #[schema(minimum = 1)]
     pub user_id: i64,
     /// The API key used.
+    #[schema(minimum = 1)]
     pub api_key_id: i64,
 }
 
@@ -321,27 +353,36 @@ pub struct ChangedByDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionDto {
     /// Matches the number's `version` after the change.
+    #[schema(minimum = 1)]
     pub version: i64,
     /// The number.
+    #[schema(minimum = 1)]
     pub phone_number_id: i64,
     /// Org after the change.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// Status after the change.
+    #[schema(value_type = StatusName)]
     pub status: &'static str,
     /// Inbound agent after the change.
+    #[schema(minimum = 1)]
     pub inbound_agent_id: Option<i64>,
     /// Outbound agent after the change.
+    #[schema(minimum = 1)]
     pub outbound_agent_id: Option<i64>,
     /// Connection after the change.
+    #[schema(minimum = 1)]
     pub voip_connection_id: Option<i64>,
     /// Verification status after the change.
+    #[schema(value_type = VerificationStatusName)]
     pub voip_verification_status: &'static str,
     /// `created`, `activated`, `provisioning_failed`, `assigned`, `status_changed`, `transferred`, `verified` or `verification_failed`.
-    #[schema(example = "assigned")]
+    #[schema(value_type = ChangeName, example = "assigned")]
     pub change: &'static str,
     /// `null` for changes made by the system.
     pub changed_by: Option<ChangedByDto>,
-    /// When.
+    /// When (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -392,9 +433,10 @@ pub struct CheckDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerificationDto {
     /// `verified` or `failed`.
-    #[schema(example = "failed")]
+    #[schema(value_type = VerificationResultName, example = "failed")]
     pub result: &'static str,
-    /// When the run finished.
+    /// When the run finished (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub checked_at: String,
     /// Each check.
     pub checks: Vec<CheckDto>,

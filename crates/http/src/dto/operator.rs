@@ -5,6 +5,7 @@ use thunderphone_app::IssuedApiKey;
 use thunderphone_domain::{Membership, Org, User};
 use utoipa::ToSchema;
 
+use super::names::RoleName;
 use super::timestamp;
 
 /// `POST /admin/v1/orgs`.
@@ -12,7 +13,7 @@ use super::timestamp;
 #[serde(deny_unknown_fields)]
 pub struct OrgBody {
     /// 1–100 characters.
-    #[schema(example = "Acme")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Acme")]
     pub name: Option<String>,
 }
 
@@ -20,10 +21,12 @@ pub struct OrgBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgDto {
     /// Id.
+    #[schema(minimum = 1)]
     pub id: i64,
     /// Name.
     pub name: String,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -42,7 +45,7 @@ impl From<&Org> for OrgDto {
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
     /// E-mail address, unique.
-    #[schema(example = "ada@example.com")]
+    #[schema(value_type = String, required = true, max_length = 254, example = "ada@example.com")]
     pub email: Option<String>,
 }
 
@@ -50,10 +53,12 @@ pub struct UserBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserDto {
     /// Id.
+    #[schema(minimum = 1)]
     pub id: i64,
     /// E-mail, lower-case.
     pub email: String,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -72,7 +77,7 @@ impl From<&User> for UserDto {
 #[serde(deny_unknown_fields)]
 pub struct MembershipBody {
     /// `member`, `admin` or `owner`.
-    #[schema(example = "admin")]
+    #[schema(value_type = RoleName, required = true, example = "admin")]
     pub role: Option<String>,
 }
 
@@ -80,10 +85,13 @@ pub struct MembershipBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MembershipDto {
     /// Org.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// User.
+    #[schema(minimum = 1)]
     pub user_id: i64,
     /// Role.
+    #[schema(value_type = RoleName)]
     pub role: &'static str,
 }
 
@@ -102,8 +110,10 @@ impl From<&Membership> for MembershipDto {
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyBody {
     /// The user the key acts as.
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub user_id: Option<i64>,
     /// The org the key acts in; the user must be a member.
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub org_id: Option<i64>,
 }
 
@@ -111,10 +121,13 @@ pub struct ApiKeyBody {
 #[derive(Serialize, ToSchema)]
 pub struct ApiKeyDto {
     /// Id (used to revoke it).
+    #[schema(minimum = 1)]
     pub id: i64,
     /// User.
+    #[schema(minimum = 1)]
     pub user_id: i64,
     /// Org.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// The key; store it now, it cannot be shown again.
     #[schema(example = "tpk_…")]
@@ -136,12 +149,15 @@ impl From<&IssuedApiKey> for ApiKeyDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeDto {
     /// The key's user.
+    #[schema(minimum = 1)]
     pub user_id: i64,
     /// The key's org.
+    #[schema(minimum = 1)]
     pub org_id: i64,
     /// The user's role in the org.
-    #[schema(example = "owner")]
+    #[schema(value_type = RoleName, example = "owner")]
     pub role: &'static str,
     /// The key.
+    #[schema(minimum = 1)]
     pub api_key_id: i64,
 }

@@ -15,7 +15,7 @@ fn agent_id(raw: &str) -> Result<AgentId, Problem> {
 }
 
 /// Create an agent.
-#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = AgentBody,
+#[utoipa::path(post, path = "/v1/agents", operation_id = "create_agent", tag = "agents", request_body = AgentBody,
     responses(
         (status = 201, description = "Created", body = AgentDto, headers(("Location" = String, description = "/v1/agents/{id}"))),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
@@ -34,8 +34,8 @@ pub async fn create(
 }
 
 /// List agents, newest first.
-#[utoipa::path(get, path = "/v1/agents", tag = "agents",
-    params(("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+#[utoipa::path(get, path = "/v1/agents", operation_id = "list_agents", tag = "agents",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
     responses((status = 200, description = "One page", body = AgentList),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
@@ -53,8 +53,8 @@ pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest)
 }
 
 /// Retrieve an agent.
-#[utoipa::path(get, path = "/v1/agents/{agent_id}", tag = "agents",
-    params(("agent_id" = i64, Path, description = "Agent id")),
+#[utoipa::path(get, path = "/v1/agents/{agent_id}", operation_id = "get_agent", tag = "agents",
+    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")),
     responses((status = 200, description = "The agent", body = AgentDto),
         (status = 404, description = "No such agent in the caller's org", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
@@ -64,8 +64,8 @@ pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<St
 }
 
 /// Rename an agent.
-#[utoipa::path(patch, path = "/v1/agents/{agent_id}", tag = "agents",
-    params(("agent_id" = i64, Path, description = "Agent id")), request_body = AgentBody,
+#[utoipa::path(patch, path = "/v1/agents/{agent_id}", operation_id = "rename_agent", tag = "agents",
+    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")), request_body = AgentBody,
     responses((status = 200, description = "Renamed", body = AgentDto),
         (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid name", body = Problem, content_type = "application/problem+json")),
@@ -85,8 +85,8 @@ pub async fn rename(
 }
 
 /// Delete an agent that no number uses.
-#[utoipa::path(delete, path = "/v1/agents/{agent_id}", tag = "agents",
-    params(("agent_id" = i64, Path, description = "Agent id")),
+#[utoipa::path(delete, path = "/v1/agents/{agent_id}", operation_id = "delete_agent", tag = "agents",
+    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")),
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`agent_in_use`: a number still uses it", body = Problem, content_type = "application/problem+json")),

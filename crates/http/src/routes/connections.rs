@@ -17,7 +17,7 @@ fn connection_id(raw: &str) -> Result<VoipConnectionId, Problem> {
 }
 
 /// Create a VoIP connection (admin+). Credentials are write-only.
-#[utoipa::path(post, path = "/v1/voip-connections", tag = "voip-connections", request_body = ConnectionBody,
+#[utoipa::path(post, path = "/v1/voip-connections", operation_id = "create_voip_connection", tag = "voip-connections", request_body = ConnectionBody,
     responses(
         (status = 201, description = "Created", body = ConnectionDto, headers(("Location" = String, description = "/v1/voip-connections/{id}"))),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
@@ -41,8 +41,8 @@ pub async fn create(
 }
 
 /// List VoIP connections, newest first.
-#[utoipa::path(get, path = "/v1/voip-connections", tag = "voip-connections",
-    params(("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+#[utoipa::path(get, path = "/v1/voip-connections", operation_id = "list_voip_connections", tag = "voip-connections",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
     responses((status = 200, description = "One page", body = ConnectionList),
         (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
@@ -60,8 +60,8 @@ pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest)
 }
 
 /// Retrieve a VoIP connection (without credentials).
-#[utoipa::path(get, path = "/v1/voip-connections/{voip_connection_id}", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, description = "Connection id")),
+#[utoipa::path(get, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "get_voip_connection", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")),
     responses((status = 200, description = "The connection", body = ConnectionDto),
         (status = 404, description = "No such connection in the caller's org", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
@@ -74,8 +74,8 @@ pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<St
 }
 
 /// Delete a VoIP connection (admin+); its numbers are detached.
-#[utoipa::path(delete, path = "/v1/voip-connections/{voip_connection_id}", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, description = "Connection id")),
+#[utoipa::path(delete, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "delete_voip_connection", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")),
     responses((status = 204, description = "Deleted"),
         (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json")),
@@ -94,8 +94,8 @@ pub async fn delete(
 }
 
 /// Import 1–100 of the customer's numbers through the connection, all or nothing.
-#[utoipa::path(post, path = "/v1/voip-connections/{voip_connection_id}/import", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, description = "Connection id")), request_body = ImportBody,
+#[utoipa::path(post, path = "/v1/voip-connections/{voip_connection_id}/import", operation_id = "import_voip_numbers", tag = "voip-connections",
+    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")), request_body = ImportBody,
     responses(
         (status = 201, description = "Imported: each `voip`, `provisioning`, `unverified`", body = ImportedNumbers),
         (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json"),

@@ -27,13 +27,20 @@ pub fn with_etag(
     builder.json(body)
 }
 
-/// 405 for a known path with a method it does not serve.
-pub async fn method_not_allowed() -> HttpResponse {
-    actix_web::ResponseError::error_response(&Problem::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this path does not support the method; see /openapi.json",
-    ))
+/// 405 for a known path with a method it does not serve, with the `Allow`
+/// header listing the methods it does (RFC 9110 §15.5.6).
+pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    actix_web::web::to(move || async move {
+        let mut response = actix_web::ResponseError::error_response(&Problem::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this path does not support the method; see /openapi.json",
+        ));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        response
+    })
 }
 
 /// 404 for an unknown path.
@@ -41,4 +48,41 @@ pub async fn no_route() -> HttpResponse {
     actix_web::ResponseError::error_response(&Problem::not_found(
         "no such route; see /openapi.json",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::{TestRequest, call_service, init_service};
+    use actix_web::web::{get, resource};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn method_not_allowed_names_the_allowed_methods() {
+        let app = init_service(
+            actix_web::App::new().service(
+                resource("/x")
+                    .route(get().to(|| async { "ok" }))
+                    .default_service(method_not_allowed("GET")),
+            ),
+        )
+        .await;
+        let res = call_service(&app, TestRequest::post().uri("/x").to_request()).await;
+        assert_eq!(
+            res.status(),
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            res.headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok()),
+            Some("GET")
+        );
+        assert_eq!(
+            res.headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(crate::PROBLEM_JSON)
+        );
+    }
 }

@@ -6,9 +6,10 @@ use thunderphone_domain::PhoneNumberId;
 
 use super::{Reply, with_etag};
 use crate::HttpState;
+use crate::dto::names::{SourceName, StatusName};
 use crate::dto::numbers::{
     ImportedNumbers, LIST_PARAMS, PhoneNumberDto, PhoneNumberList, ProvisionBody, ProvisionedDto,
-    TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
+    ReplaceBody, TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
 };
 use crate::dto::page::{encode_list, encode_version, list_request, version_request};
 use crate::extract::{Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, path_id};
@@ -21,16 +22,16 @@ fn number_id(raw: &str) -> Result<PhoneNumberId, Problem> {
 }
 
 /// List phone numbers, newest first.
-#[utoipa::path(get, path = "/v1/phone-numbers", tag = "phone-numbers",
+#[utoipa::path(get, path = "/v1/phone-numbers", operation_id = "list_phone_numbers", tag = "phone-numbers",
     params(
-        ("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`"),
-        ("status" = Option<String>, Query, description = "`provisioning`, `active`, `failed` or `released`"),
-        ("source" = Option<String>, Query, description = "`demo` or `voip`"),
-        ("inbound_agent_id" = Option<i64>, Query, description = "Only numbers with this inbound agent"),
-        ("outbound_agent_id" = Option<i64>, Query, description = "Only numbers with this outbound agent"),
-        ("voip_connection_id" = Option<i64>, Query, description = "Only numbers of this connection"),
-        ("area_code" = Option<String>, Query, description = "3-digit area code"),
+        ("status" = Option<StatusName>, Query, description = "`provisioning`, `active`, `failed` or `released`"),
+        ("source" = Option<SourceName>, Query, description = "`demo` or `voip`"),
+        ("inbound_agent_id" = Option<i64>, Query, minimum = 1, description = "Only numbers with this inbound agent"),
+        ("outbound_agent_id" = Option<i64>, Query, minimum = 1, description = "Only numbers with this outbound agent"),
+        ("voip_connection_id" = Option<i64>, Query, minimum = 1, description = "Only numbers of this connection"),
+        ("area_code" = Option<String>, Query, pattern = "^[2-9][0-9]{2}$", description = "3-digit area code"),
     ),
     responses(
         (status = 200, description = "One page", body = PhoneNumberList),
@@ -51,8 +52,8 @@ pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest)
 
 /// Provision a number from the pool. The number is reserved at once and
 /// activated in the background (`status` becomes `active`, or `failed`).
-#[utoipa::path(post, path = "/v1/phone-numbers", tag = "phone-numbers",
-    request_body(content = ProvisionBody, description = "Preferences; the body may be empty"),
+#[utoipa::path(post, path = "/v1/phone-numbers", operation_id = "provision_phone_number", tag = "phone-numbers",
+    request_body(content = Option<ProvisionBody>, description = "Preferences; the body may be empty (no preference)"),
     responses(
         (status = 201, description = "Reserved; `Location` names it", body = ProvisionedDto,
             headers(("Location" = String, description = "/v1/phone-numbers/{id}"), ("ETag" = String, description = "\"<version>\""))),
@@ -84,8 +85,8 @@ pub async fn provision(
 }
 
 /// Retrieve a number.
-#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id")),
+#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "get_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id")),
     responses(
         (status = 200, description = "The number", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
@@ -123,10 +124,10 @@ async fn update(
 }
 
 /// Replace agents (both fields required, each may be `null`) and optionally the status.
-#[utoipa::path(put, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id"),
+#[utoipa::path(put, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "replace_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
         ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
-    request_body = UpdateBody,
+    request_body = ReplaceBody,
     responses(
         (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
@@ -155,10 +156,10 @@ pub async fn put(
 }
 
 /// Change only the fields sent: agents (`null` clears) and/or status (`active` ⇄ `released`).
-#[utoipa::path(patch, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id"),
+#[utoipa::path(patch, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "update_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
         ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
-    request_body = UpdateBody,
+    request_body(content = Option<UpdateBody>, description = "The fields to change; an empty body changes nothing"),
     responses(
         (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
@@ -187,8 +188,8 @@ pub async fn patch(
 }
 
 /// Release the number from the org: later reads are 404, history is kept.
-#[utoipa::path(delete, path = "/v1/phone-numbers/{phone_number_id}", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id"),
+#[utoipa::path(delete, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "delete_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
         ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
     responses(
         (status = 204, description = "Removed"),
@@ -212,8 +213,8 @@ pub async fn delete(
 
 /// Move a number to another org (admin+ in both). Agents are cleared; a VoIP
 /// number is relinked and must be verified again.
-#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/transfer", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id"),
+#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/transfer", operation_id = "transfer_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
         ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
     request_body = TransferBody,
     responses(
@@ -246,9 +247,9 @@ pub async fn transfer(
 }
 
 /// The number's recorded changes while the caller's org held it, newest first.
-#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}/versions", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1–200 (default 50)"),
+#[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}/versions", operation_id = "list_phone_number_versions", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
     responses(
         (status = 200, description = "One page", body = VersionList),
@@ -275,8 +276,8 @@ pub async fn versions(
 }
 
 /// Run the end-to-end VoIP check through the number's connection.
-#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/verify-voip", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, description = "Number id")),
+#[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/verify-voip", operation_id = "verify_phone_number", tag = "phone-numbers",
+    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id")),
     responses(
         (status = 200, description = "The number and the checks; `verification.result` says whether it passed", body = VerifiedDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),

@@ -31,7 +31,7 @@ fn id<T>(
 }
 
 /// Create an org.
-#[utoipa::path(post, path = "/admin/v1/orgs", tag = "operator", request_body = OrgBody,
+#[utoipa::path(post, path = "/admin/v1/orgs", operation_id = "create_org", tag = "operator", request_body = OrgBody,
     responses((status = 201, description = "Created", body = OrgDto),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json")),
@@ -47,7 +47,7 @@ pub async fn create_org(
 }
 
 /// Create a user.
-#[utoipa::path(post, path = "/admin/v1/users", tag = "operator", request_body = UserBody,
+#[utoipa::path(post, path = "/admin/v1/users", operation_id = "create_user", tag = "operator", request_body = UserBody,
     responses((status = 201, description = "Created", body = UserDto),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid or already registered e-mail", body = Problem, content_type = "application/problem+json")),
@@ -63,8 +63,8 @@ pub async fn create_user(
 }
 
 /// Set a user's role in an org (creates the membership if needed).
-#[utoipa::path(put, path = "/admin/v1/orgs/{org_id}/members/{user_id}", tag = "operator",
-    params(("org_id" = i64, Path, description = "Org id"), ("user_id" = i64, Path, description = "User id")),
+#[utoipa::path(put, path = "/admin/v1/orgs/{org_id}/members/{user_id}", operation_id = "set_membership", tag = "operator",
+    params(("org_id" = i64, Path, minimum = 1, example = 1, description = "Org id"), ("user_id" = i64, Path, minimum = 1, example = 1, description = "User id")),
     request_body = MembershipBody,
     responses((status = 200, description = "The membership", body = MembershipDto),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
@@ -85,7 +85,7 @@ pub async fn set_membership(
 }
 
 /// Issue an API key for a member of an org. The key is in this response only.
-#[utoipa::path(post, path = "/admin/v1/api-keys", tag = "operator", request_body = ApiKeyBody,
+#[utoipa::path(post, path = "/admin/v1/api-keys", operation_id = "create_api_key", tag = "operator", request_body = ApiKeyBody,
     responses((status = 201, description = "Created; store `key` now", body = ApiKeyDto),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing ids, or the user is not a member of the org", body = Problem, content_type = "application/problem+json")),
@@ -104,8 +104,8 @@ pub async fn create_api_key(
 }
 
 /// Revoke an API key; it stops working at once.
-#[utoipa::path(delete, path = "/admin/v1/api-keys/{api_key_id}", tag = "operator",
-    params(("api_key_id" = i64, Path, description = "Key id")),
+#[utoipa::path(delete, path = "/admin/v1/api-keys/{api_key_id}", operation_id = "revoke_api_key", tag = "operator",
+    params(("api_key_id" = i64, Path, minimum = 1, example = 1, description = "Key id")),
     responses((status = 204, description = "Revoked"),
         (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already revoked", body = Problem, content_type = "application/problem+json")),

@@ -19,13 +19,13 @@ pub struct ProbeDto {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "probes", responses((status = 200, description = "Up", body = ProbeDto)))]
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "probes", responses((status = 200, description = "Up", body = ProbeDto)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(ProbeDto { status: "ok" })
 }
 
 /// The store is reachable.
-#[utoipa::path(get, path = "/readyz", tag = "probes",
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "probes",
     responses((status = 200, description = "Ready", body = ProbeDto),
         (status = 503, description = "The store cannot be reached", body = Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<HttpState>) -> Reply {
@@ -34,7 +34,7 @@ pub async fn readyz(state: web::Data<HttpState>) -> Reply {
 }
 
 /// Who the API key acts as.
-#[utoipa::path(get, path = "/v1/me", tag = "me",
+#[utoipa::path(get, path = "/v1/me", operation_id = "get_me", tag = "me",
     responses((status = 200, description = "The caller", body = MeDto),
         (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
@@ -49,7 +49,7 @@ pub async fn me(caller: Caller) -> HttpResponse {
 }
 
 /// Prometheus metrics (text format).
-#[utoipa::path(get, path = "/metrics", tag = "probes", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "probes", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
     state.refresh_store_metrics().await;
     HttpResponse::Ok()
@@ -58,7 +58,7 @@ pub async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
 }
 
 /// The OpenAPI 3.1 document of this API.
-#[utoipa::path(get, path = "/openapi.json", tag = "probes", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
+#[utoipa::path(get, path = "/openapi.json", operation_id = "get_openapi", tag = "probes", responses((status = 200, description = "OpenAPI 3.1 JSON", body = Object, content_type = "application/json")))]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
 }
