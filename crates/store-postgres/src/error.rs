@@ -51,6 +51,18 @@ impl Failure {
         self.violation(|kind| matches!(kind, DatabaseErrorKind::ForeignKeyViolation))
     }
 
+    /// Whether the connection itself failed (closed, or the query could
+    /// not be sent): it must not be used again.
+    pub(crate) fn connection_lost(&self) -> bool {
+        matches!(
+            self,
+            Failure::Db(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _
+            ))
+        )
+    }
+
     fn violation(&self, wanted: impl Fn(&DatabaseErrorKind) -> bool) -> Option<&str> {
         match self {
             Failure::Db(DieselError::DatabaseError(kind, info)) if wanted(kind) => {

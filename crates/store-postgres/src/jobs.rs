@@ -3,6 +3,9 @@
 //! and deleted by the change that settles the number (or its deletion),
 //! inside those transactions; here they are leased and rescheduled.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Int8, Text, Timestamptz};
@@ -13,6 +16,41 @@ use crate::PgStore;
 use crate::error::{Failure, corrupt};
 use crate::rows::id;
 use crate::schema::activation_jobs;
+
+/// The leases this store handed out and not yet saw end: number id →
+/// lease end. `retry_at` reschedules a job only while its stored lease is
+/// still the one handed out, so a worker whose lease expired and went to
+/// a worker of another store cannot reschedule the job under it.
+#[derive(Debug, Default)]
+pub(crate) struct Leases(Mutex<HashMap<i64, Timestamp>>);
+
+impl Leases {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<i64, Timestamp>) -> T) -> T {
+        // The map holds no invariant a panicking holder could break.
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Records leases handed out at `now` until `until`, and forgets those
+    /// that ended more than one lease length before `now` (their workers
+    /// are long gone, or the jobs ended through another store).
+    fn handed_out(&self, ids: &[i64], now: Timestamp, until: Timestamp) {
+        let length = until - now;
+        self.with(|leases| {
+            leases.retain(|_, end| *end + length > now);
+            leases.extend(ids.iter().map(|id| (*id, until)));
+        });
+    }
+
+    /// The lease handed out for a job, if any; forgotten.
+    fn take(&self, id: PhoneNumberId) -> Option<Timestamp> {
+        self.with(|leases| leases.remove(&id.get()))
+    }
+
+    /// Forgets the lease of a job that ended (its number settled or gone).
+    pub(crate) fn ended(&self, id: PhoneNumberId) {
+        self.with(|leases| leases.remove(&id.get()));
+    }
+}
 
 /// Queues the activation of a freshly claimed number, due at once.
 pub(crate) fn start(conn: &mut PgConnection, number: &PhoneNumber) -> Result<(), Failure> {
@@ -78,26 +116,34 @@ impl ActivationQueue for PgStore {
         limit: usize,
     ) -> Result<Vec<ActivationJob>, RepoError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.run("lease_due", move |conn| {
-            let mut rows = diesel::sql_query(LEASE_DUE)
-                .bind::<Timestamptz, _>(now)
-                .bind::<Timestamptz, _>(lease_until)
-                .bind::<BigInt, _>(limit)
-                .load::<Leased>(conn)?;
-            // RETURNING keeps no order of its own.
-            rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
-            rows.into_iter()
-                .map(|row| {
-                    Ok(ActivationJob {
-                        number_id: id("phone number id", row.phone_number_id, PhoneNumberId::new)?,
-                        number: E164::parse(&row.number).map_err(|e| corrupt("number", e))?,
-                        attempts: u32::try_from(row.attempts)
-                            .map_err(|e| corrupt("attempts", e))?,
+        let jobs = self
+            .run("lease_due", move |conn| {
+                let mut rows = diesel::sql_query(LEASE_DUE)
+                    .bind::<Timestamptz, _>(now)
+                    .bind::<Timestamptz, _>(lease_until)
+                    .bind::<BigInt, _>(limit)
+                    .load::<Leased>(conn)?;
+                // RETURNING keeps no order of its own.
+                rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(ActivationJob {
+                            number_id: id(
+                                "phone number id",
+                                row.phone_number_id,
+                                PhoneNumberId::new,
+                            )?,
+                            number: E164::parse(&row.number).map_err(|e| corrupt("number", e))?,
+                            attempts: u32::try_from(row.attempts)
+                                .map_err(|e| corrupt("attempts", e))?,
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, Failure>>()
-        })
-        .await
+                    .collect::<Result<Vec<_>, Failure>>()
+            })
+            .await?;
+        let ids: Vec<i64> = jobs.iter().map(|job| job.number_id.get()).collect();
+        self.leases.handed_out(&ids, now, lease_until);
+        Ok(jobs)
     }
 
     async fn retry_at(
@@ -109,16 +155,24 @@ impl ActivationQueue for PgStore {
     ) -> Result<(), RepoError> {
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
         let last_error = last_error.to_owned();
+        // The lease this store handed out, or none (a job never leased).
+        let lease = self.leases.take(number_id);
         self.run("retry_at", move |conn| {
-            // A job that has ended meanwhile matches no row: nothing to do.
-            diesel::update(activation_jobs::table.find(number_id.get()))
-                .set((
-                    activation_jobs::attempts.eq(attempts),
-                    activation_jobs::due_at.eq(due),
-                    activation_jobs::lease_until.eq(None::<Timestamp>),
-                    activation_jobs::last_error.eq(&last_error),
-                ))
-                .execute(conn)?;
+            // A job that has ended meanwhile, or whose lease is no longer
+            // the one handed out (it expired and another store's worker
+            // holds the job now), matches no row: nothing to do.
+            diesel::update(
+                activation_jobs::table
+                    .find(number_id.get())
+                    .filter(activation_jobs::lease_until.is_not_distinct_from(lease)),
+            )
+            .set((
+                activation_jobs::attempts.eq(attempts),
+                activation_jobs::due_at.eq(due),
+                activation_jobs::lease_until.eq(None::<Timestamp>),
+                activation_jobs::last_error.eq(&last_error),
+            ))
+            .execute(conn)?;
             Ok(())
         })
         .await

@@ -16,6 +16,7 @@
 //!   binary ([`MIGRATIONS`]); run them with [`PgStore::run_migrations`].
 
 mod agents;
+mod checkout;
 mod connections;
 mod error;
 mod health;
@@ -33,13 +34,16 @@ use std::time::Duration;
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, HandleError, Pool};
+use diesel::r2d2::{HandleError, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use thunderphone_ports::RepoError;
 #[cfg(doc)]
 use thunderphone_ports::StoreHealth;
 
+use crate::checkout::Manager;
 use crate::error::{Failure, pool_error};
+use crate::jobs::Leases;
+use crate::numbers::SeededCodes;
 
 /// Every migration under the workspace's `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -73,8 +77,14 @@ impl Default for PoolOptions {
 /// The PostgreSQL store. Cheap to share behind an `Arc`; all methods take
 /// `&self`.
 pub struct PgStore {
-    pool: Pool<ConnectionManager<PgConnection>>,
+    pool: Pool<Manager>,
     max_size: u32,
+    /// Area codes whose demo-pool rows exist, as far as this process knows.
+    seeded: SeededCodes,
+    /// Held while creating demo-pool rows, so a burst seeds once.
+    seeding: tokio::sync::Mutex<()>,
+    /// The leases this store handed out, for `retry_at`.
+    leases: Leases,
     /// Kept alive as long as the store, dropped after the pool (fields drop
     /// in declaration order): e.g. a test database to drop with the store.
     guard: Option<Box<dyn Any + Send + Sync>>,
@@ -106,12 +116,16 @@ impl PgStore {
             .max_size(options.max_size)
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
+            // `Manager::is_valid` decides whether a checkout costs a ping.
             .test_on_check_out(true)
             .error_handler(Box::new(TracingErrorHandler))
-            .build_unchecked(ConnectionManager::new(url));
+            .build_unchecked(Manager::new(url));
         Ok(Self {
             pool,
             max_size: options.max_size,
+            seeded: SeededCodes::default(),
+            seeding: tokio::sync::Mutex::new(()),
+            leases: Leases::default(),
             guard: None,
         })
     }
@@ -132,6 +146,7 @@ impl PgStore {
     /// [`RepoError::Unavailable`] when the database cannot be reached;
     /// [`RepoError::Unexpected`] when a migration fails.
     pub async fn run_migrations(&self) -> Result<(), RepoError> {
+        self.seeded.clear();
         self.run("run_migrations", |conn| {
             with_migration_lock(conn, |conn| {
                 conn.run_pending_migrations(MIGRATIONS)
@@ -151,6 +166,7 @@ impl PgStore {
     /// # Errors
     /// As for [`PgStore::run_migrations`].
     pub async fn revert_all_migrations(&self) -> Result<(), RepoError> {
+        self.seeded.clear();
         self.run("revert_all_migrations", |conn| {
             with_migration_lock(conn, |conn| {
                 conn.revert_all_migrations(MIGRATIONS)
@@ -175,8 +191,13 @@ impl PgStore {
         let span = tracing::debug_span!("postgres", op);
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(pool_error)?;
-            work(&mut conn).map_err(Failure::into_repo)
+            let mut checked = pool.get().map_err(pool_error)?;
+            let outcome = work(&mut checked.conn);
+            if outcome.as_ref().is_err_and(Failure::connection_lost) {
+                // Closed instead of pooled again; see `checkout.rs`.
+                checked.lost = true;
+            }
+            outcome.map_err(Failure::into_repo)
         })
         .await
         .map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?

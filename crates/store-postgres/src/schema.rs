@@ -108,6 +108,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    demo_pool (area_code, line) {
+        area_code -> Text,
+        line -> Int2,
+        held -> Bool,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (org_id, key) {
+        org_id -> Int8,
+        key -> Text,
+        fingerprint -> Text,
+        created_at -> Timestamptz,
+        locked_until -> Timestamptz,
+        response_status -> Nullable<Int2>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Bytea>,
+    }
+}
+
 diesel::joinable!(activation_jobs -> phone_numbers (phone_number_id));
 diesel::joinable!(api_keys -> orgs (org_id));
 diesel::joinable!(api_keys -> users (user_id));
@@ -128,4 +149,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     phone_numbers,
     phone_number_versions,
     activation_jobs,
+    demo_pool,
+    idempotency_keys,
 );

@@ -6,8 +6,8 @@ use diesel::sql_types::Text;
 use thunderphone_test_db::TestDb;
 
 use crate::schema::{
-    activation_jobs, agents, api_keys, memberships, orgs, phone_number_versions, phone_numbers,
-    users, voip_connections,
+    activation_jobs, agents, api_keys, demo_pool, idempotency_keys, memberships, orgs,
+    phone_number_versions, phone_numbers, users, voip_connections,
 };
 use crate::{PgStore, PoolOptions};
 
@@ -85,6 +85,14 @@ async fn schema_rs_matches_the_migrations() {
         (
             "activation_jobs",
             declared(activation_jobs::table.select(activation_jobs::all_columns)),
+        ),
+        (
+            "demo_pool",
+            declared(demo_pool::table.select(demo_pool::all_columns)),
+        ),
+        (
+            "idempotency_keys",
+            declared(idempotency_keys::table.select(idempotency_keys::all_columns)),
         ),
     ];
     for (table, columns) in &tables {

@@ -217,7 +217,8 @@ pub(super) fn save(conn: &mut PgConnection, change: NumberChange) -> Result<Phon
 
 /// `delete_number`: soft delete. The row and its history stay; the number
 /// lets go of its agents and connection (so they can be deleted) and of
-/// its E.164 number (the unique index covers live rows only).
+/// its E.164 number (the unique index covers live rows only), and a pool
+/// number's row is free again.
 pub(super) fn delete(
     conn: &mut PgConnection,
     org_id: OrgId,
@@ -241,6 +242,7 @@ pub(super) fn delete(
             ))
             .execute(conn)?;
         jobs::settle(conn, &number, true)?;
+        super::pool::release(conn, number.number())?;
         Ok(number)
     })
 }

@@ -1,15 +1,14 @@
-//! Creating numbers: the demo pool and batch imports.
+//! Creating numbers: what every claim inserts, and batch imports.
 
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Int8, Text};
+use diesel::sql_types::Int8;
 use diesel::upsert::DecoratableTarget;
-use thunderphone_domain::{
-    Actor, ChangeKind, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp,
-};
+use thunderphone_domain::{Actor, ChangeKind, E164, NewPhoneNumber, PhoneNumber, PhoneNumberId};
 use thunderphone_ports::{Reference, RepoError};
 
+use super::pool;
 use crate::error::{Failure, corrupt};
 use crate::jobs;
 use crate::rows::{NewNumberRow, VersionRow, id};
@@ -23,24 +22,6 @@ const INSERT_CHUNK: usize = 1_000;
 
 /// Attempts of a batch import that lost a race for one of its numbers.
 const IMPORT_ATTEMPTS: usize = 3;
-
-/// A row of [`FIRST_FREE`].
-#[derive(QueryableByName)]
-struct Position {
-    #[diesel(sql_type = BigInt)]
-    position: i64,
-}
-
-/// The first candidate (1-based position in `$1`) that no live number
-/// holds. For the demo pool the candidates come from the domain
-/// (`AreaCode::demo_pool_numbers`, area codes in the caller's order), so
-/// the pool is defined in one place.
-const FIRST_FREE: &str = "\
-    SELECT pool.position FROM unnest($1::text[]) WITH ORDINALITY AS pool(number, position) \
-    WHERE NOT EXISTS (\
-        SELECT 1 FROM phone_numbers p WHERE p.number = pool.number AND p.deleted_at IS NULL\
-    ) \
-    ORDER BY pool.position LIMIT 1";
 
 /// A row of [`NEXT_IDS`].
 #[derive(QueryableByName)]
@@ -56,7 +37,10 @@ const NEXT_IDS: &str = "\
     SELECT nextval(pg_get_serial_sequence('phone_numbers', 'id')) AS id \
     FROM generate_series(1, $1)";
 
-fn next_ids(conn: &mut PgConnection, count: usize) -> Result<Vec<PhoneNumberId>, Failure> {
+pub(super) fn next_ids(
+    conn: &mut PgConnection,
+    count: usize,
+) -> Result<Vec<PhoneNumberId>, Failure> {
     let count = i64::try_from(count).map_err(|e| corrupt("batch size", e))?;
     diesel::sql_query(NEXT_IDS)
         .bind::<Int8, _>(count)
@@ -84,79 +68,27 @@ fn record_created(
     Ok(())
 }
 
-/// The outcome of one claim attempt.
-enum Attempt {
-    Claimed(PhoneNumber),
-    NoneFree,
-    /// A racing transaction took the chosen number first.
-    LostRace,
-}
-
-/// `claim_pool_number` and `claim_first_free`: takes the first of
-/// `candidates` nobody holds. Each attempt is one transaction: find the
-/// first free candidate, insert it unless a racing claim (or import) took
-/// it meanwhile (`ON CONFLICT … DO NOTHING` on the live-number index, which
-/// waits for the racing transaction to finish), record version 1 and queue
-/// the activation job. A lost race retries with the next free candidate;
-/// every lost race means another caller got a number, so the attempts are
-/// bounded by the candidates.
-pub(super) fn claim(
+/// Inserts a claimed number unless a live number holds it already (or a
+/// racing transaction inserts it first: `ON CONFLICT … DO NOTHING` on the
+/// live-number index waits for that one to finish), then its version 1
+/// and its activation job. `false` when the number was held.
+pub(super) fn insert_claimed(
     conn: &mut PgConnection,
-    org_id: OrgId,
-    candidates: &[E164],
-    now: Timestamp,
+    created: &PhoneNumber,
     actor: Option<Actor>,
-) -> Result<Option<PhoneNumber>, Failure> {
-    if candidates.is_empty() {
-        return Ok(None);
+) -> Result<bool, Failure> {
+    let inserted = diesel::insert_into(phone_numbers::table)
+        .values(NewNumberRow::new(created))
+        .on_conflict(phone_numbers::number)
+        .filter_target(phone_numbers::deleted_at.is_null())
+        .do_nothing()
+        .execute(conn)?;
+    if inserted == 0 {
+        return Ok(false);
     }
-    let org_exists: bool =
-        diesel::select(diesel::dsl::exists(orgs::table.find(org_id.get()))).get_result(conn)?;
-    if !org_exists {
-        // The port allows no reference error here: an unknown org is a bug.
-        return Err(RepoError::Unexpected(format!("org {org_id} does not exist")).into());
-    }
-    let texts: Vec<&str> = candidates.iter().map(E164::as_str).collect();
-    for _ in 0..candidates.len().saturating_add(16) {
-        let attempt = conn.transaction(|conn| {
-            let free = diesel::sql_query(FIRST_FREE)
-                .bind::<Array<Text>, _>(&texts)
-                .get_result::<Position>(conn)
-                .optional()?;
-            let Some(free) = free else {
-                return Ok(Attempt::NoneFree);
-            };
-            let number = usize::try_from(free.position)
-                .ok()
-                .and_then(|p| p.checked_sub(1))
-                .and_then(|i| candidates.get(i))
-                .ok_or_else(|| corrupt("pool position", free.position))?;
-            let [id] = next_ids(conn, 1)?[..] else {
-                return Err(corrupt("id sequence", "no id"));
-            };
-            let created = NewPhoneNumber::demo(org_id, number.clone(), now).into_created(id);
-            let inserted = diesel::insert_into(phone_numbers::table)
-                .values(NewNumberRow::new(&created))
-                .on_conflict(phone_numbers::number)
-                .filter_target(phone_numbers::deleted_at.is_null())
-                .do_nothing()
-                .execute(conn)?;
-            if inserted == 0 {
-                return Ok(Attempt::LostRace);
-            }
-            record_created(conn, std::slice::from_ref(&created), actor)?;
-            jobs::start(conn, &created)?;
-            Ok(Attempt::Claimed(created))
-        })?;
-        match attempt {
-            Attempt::Claimed(number) => return Ok(Some(number)),
-            Attempt::NoneFree => return Ok(None),
-            Attempt::LostRace => {
-                tracing::debug!("pool claim lost a race; trying the next free number");
-            }
-        }
-    }
-    Err(RepoError::Unexpected("pool claim kept losing races; gave up".into()).into())
+    record_created(conn, std::slice::from_ref(created), actor)?;
+    jobs::start(conn, created)?;
+    Ok(true)
 }
 
 /// `insert_numbers`: all or nothing, in one transaction. When a racing
@@ -199,6 +131,9 @@ fn insert_once(
     if !taken.is_empty() {
         return Err(RepoError::NumbersTaken(taken).into());
     }
+    // Pool rows first (the lock order of every claim), so claimers skip
+    // the numbers being imported.
+    pool::hold(conn, drafts.iter().map(NewPhoneNumber::number))?;
     let ids = next_ids(conn, drafts.len())?;
     if ids.len() != drafts.len() {
         return Err(corrupt("id sequence", "too few ids"));

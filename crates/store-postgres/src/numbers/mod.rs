@@ -2,41 +2,115 @@
 
 mod change;
 mod create;
+mod first_free;
+mod pool;
 mod read;
 
 pub(crate) use change::write_change;
+pub(crate) use pool::SeededCodes;
 
 use async_trait::async_trait;
+use diesel::PgConnection;
 use thunderphone_domain::{
-    Actor, AreaCode, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp, Version,
-    VersionSnapshot,
+    Actor, AreaCode, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Status, Timestamp,
+    Version, VersionSnapshot,
 };
 use thunderphone_ports::{
     ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, RepoError,
 };
 
 use crate::PgStore;
+use crate::error::Failure;
+use crate::tenancy::require_org;
 
 impl PgStore {
-    /// Both claims: the first free of `candidates`.
-    async fn claim(
+    /// Runs a claim; an org that does not exist is reported (as
+    /// `Unexpected`: a caller bug) whether or not a number was free.
+    async fn claim<F>(
         &self,
-        org_id: OrgId,
-        candidates: Vec<E164>,
-        now: Timestamp,
-        actor: Option<Actor>,
         op: &'static str,
-    ) -> Result<Option<PhoneNumber>, RepoError> {
+        org_id: OrgId,
+        work: F,
+    ) -> Result<Option<PhoneNumber>, RepoError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<Option<PhoneNumber>, Failure> + Send + 'static,
+    {
         let claimed = self
-            .run(op, move |conn| {
-                create::claim(conn, org_id, &candidates, now, actor)
+            .run(op, move |conn| match work(conn) {
+                Ok(None) => match require_org(conn, org_id) {
+                    Err(Failure::Repo(RepoError::InvalidReference(_))) => Err(unknown_org(org_id)),
+                    other => other.map(|()| None),
+                },
+                Ok(claimed) => Ok(claimed),
+                // An unknown org surfaces as the number's foreign key.
+                Err(failure) if failure.foreign_key_violation() == Some(ORG_KEY) => {
+                    Err(unknown_org(org_id))
+                }
+                Err(failure) => Err(failure),
             })
             .await;
-        // The port allows only these two errors.
-        claimed.map_err(|e| match e {
-            RepoError::Unavailable(_) | RepoError::Unexpected(_) => e,
-            other => RepoError::Unexpected(other.to_string()),
-        })
+        claimed.map_err(claim_error)
+    }
+
+    /// Creates the pool rows of the area codes this process has not used
+    /// yet; one caller at a time, so a burst of first claims seeds once.
+    async fn seed_pool(&self, area_codes: &[AreaCode]) -> Result<(), RepoError> {
+        if self.seeded.missing(area_codes).is_empty() {
+            return Ok(());
+        }
+        let _seeding = self.seeding.lock().await;
+        let missing = self.seeded.missing(area_codes);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let codes = missing.clone();
+        self.run("seed_demo_pool", move |conn| pool::seed(conn, &codes))
+            .await
+            .map_err(claim_error)?;
+        self.seeded.mark(&missing);
+        Ok(())
+    }
+
+    /// The length of a prefix of `area_codes` longer than `tried` whose
+    /// rows all exist: the seeded prefix if it is longer already, else
+    /// `SEED_STEP` more codes (or twice `tried`) seeded now. A claim only
+    /// looks at a seeded prefix, so the "any" tier (hundreds of area codes)
+    /// seeds a few at a time, as they fill up, not all on first use.
+    async fn seeded_prefix(
+        &self,
+        area_codes: &[AreaCode],
+        tried: usize,
+    ) -> Result<usize, RepoError> {
+        let known = self.seeded.prefix(area_codes);
+        if known > tried {
+            return Ok(known);
+        }
+        let wanted = tried
+            .saturating_mul(2)
+            .max(tried.saturating_add(SEED_STEP))
+            .min(area_codes.len());
+        self.seed_pool(&area_codes[..wanted]).await?;
+        Ok(self.seeded.prefix(area_codes).max(wanted))
+    }
+}
+
+/// Area codes seeded at a time when a claim needs more of its list.
+const SEED_STEP: usize = 8;
+
+/// The foreign key from a number to its org.
+const ORG_KEY: &str = "phone_numbers_org_id_fkey";
+
+/// The claims may only answer `Unexpected` for an unknown org (a caller
+/// bug).
+fn unknown_org(org_id: OrgId) -> Failure {
+    RepoError::Unexpected(format!("org {org_id} does not exist")).into()
+}
+
+/// The claims may only fail with `Unavailable` or `Unexpected`.
+fn claim_error(error: RepoError) -> RepoError {
+    match error {
+        RepoError::Unavailable(_) | RepoError::Unexpected(_) => error,
+        other => RepoError::Unexpected(other.to_string()),
     }
 }
 
@@ -49,12 +123,24 @@ impl NumberRepository for PgStore {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        let candidates: Vec<E164> = area_codes
-            .iter()
-            .flat_map(|code| code.demo_pool_numbers())
-            .collect();
-        self.claim(org_id, candidates, now, actor, "claim_pool_number")
-            .await
+        if area_codes.is_empty() {
+            return Ok(None);
+        }
+        // The lowest free line in the first seeded area codes; more of
+        // the list is seeded only when those are full.
+        let mut tried = 0;
+        loop {
+            tried = self.seeded_prefix(area_codes, tried).await?;
+            let codes = area_codes[..tried].to_vec();
+            let claimed = self
+                .claim("claim_pool_number", org_id, move |conn| {
+                    pool::claim(conn, org_id, &codes, now, actor)
+                })
+                .await?;
+            if claimed.is_some() || tried >= area_codes.len() {
+                return Ok(claimed);
+            }
+        }
     }
 
     async fn claim_first_free(
@@ -64,8 +150,14 @@ impl NumberRepository for PgStore {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        self.claim(org_id, candidates.to_vec(), now, actor, "claim_first_free")
-            .await
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let candidates = candidates.to_vec();
+        self.claim("claim_first_free", org_id, move |conn| {
+            first_free::claim(conn, org_id, &candidates, now, actor)
+        })
+        .await
     }
 
     async fn insert_numbers(
@@ -114,8 +206,13 @@ impl NumberRepository for PgStore {
     }
 
     async fn save_change(&self, change: NumberChange) -> Result<PhoneNumber, RepoError> {
-        self.run("save_change", move |conn| change::save(conn, change))
-            .await
+        let saved = self
+            .run("save_change", move |conn| change::save(conn, change))
+            .await?;
+        if saved.status() != Status::Provisioning {
+            self.leases.ended(saved.id());
+        }
+        Ok(saved)
     }
 
     async fn delete_number(
@@ -124,10 +221,13 @@ impl NumberRepository for PgStore {
         id: PhoneNumberId,
         expected: Option<Version>,
     ) -> Result<PhoneNumber, RepoError> {
-        self.run("delete_number", move |conn| {
-            change::delete(conn, org_id, id, expected)
-        })
-        .await
+        let deleted = self
+            .run("delete_number", move |conn| {
+                change::delete(conn, org_id, id, expected)
+            })
+            .await?;
+        self.leases.ended(id);
+        Ok(deleted)
     }
 
     async fn list_versions(

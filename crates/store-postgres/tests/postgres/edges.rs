@@ -1,5 +1,7 @@
 //! Edges the contract leaves to each store, and what the database holds.
 
+use std::time::Duration;
+
 use diesel::prelude::*;
 use thunderphone_domain::{
     E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Source, Status, Updated,
@@ -198,22 +200,84 @@ async fn deleted_numbers_release_their_references() {
         .unwrap();
 }
 
+/// Terminates every connection to the database but the admin's own and
+/// waits until they are gone; returns how many there were.
+fn kill_connections(url: &str) -> i64 {
+    let mut admin = PgConnection::establish(url).unwrap();
+    let others = "FROM pg_stat_activity WHERE datname = current_database() \
+                  AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    let killed = diesel::sql_query(format!(
+        "SELECT count(pg_terminate_backend(pid)) AS n {others}"
+    ))
+    .get_result::<Count>(&mut admin)
+    .unwrap();
+    for _ in 0..100 {
+        let left = diesel::sql_query(format!("SELECT count(*) AS n {others}"))
+            .get_result::<Count>(&mut admin)
+            .unwrap();
+        if left.n == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed.n
+}
+
 /// Connections the server dropped while idle (a restart, an admin's
-/// `pg_terminate_backend`) are replaced on checkout: the next call works.
+/// `pg_terminate_backend`) are checked and replaced on checkout: the next
+/// call works. A connection counts as idle once it has not been used for
+/// longer than the pool trusts one it just had back (half a second).
 #[tokio::test]
 async fn dropped_connections_are_replaced() {
     let (store, url) = fresh().await;
     let acme = tenant(&*store, "acme").await;
-    let mut admin = PgConnection::establish(&url).unwrap();
-    let killed = diesel::sql_query(
-        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .get_result::<Count>(&mut admin)
-    .unwrap();
-    assert!(killed.n >= 1, "the store had a connection open");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        kill_connections(&url) >= 1,
+        "the store had a connection open"
+    );
     let found = store.find_role(acme.org_id, acme.user_id).await;
     assert_eq!(found, Ok(Some(Role::Owner)));
+}
+
+/// A connection dropped while still trusted (used moments ago) fails the
+/// one call that finds out, with `Unavailable`, and is closed; from then
+/// on the pool checks every connection it had before using it, so the
+/// next call works even though all of them are dead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_connection_makes_the_pool_check_the_others() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    // Concurrent calls until the pool holds several connections.
+    for _ in 0..50 {
+        let calls = (0..8).map(|_| {
+            let store = std::sync::Arc::clone(&store);
+            tokio::spawn(async move { store.find_role(acme.org_id, acme.user_id).await })
+        });
+        for call in futures::future::join_all(calls).await {
+            assert_eq!(call.unwrap(), Ok(Some(Role::Owner)));
+        }
+        let pool = store.stats(at(0)).await.unwrap().and_then(|s| s.pool);
+        if pool.is_some_and(|p| p.idle >= 3) {
+            break;
+        }
+    }
+    assert!(
+        kill_connections(&url) >= 3,
+        "the pool had several connections"
+    );
+    let first = store.find_role(acme.org_id, acme.user_id).await;
+    assert!(
+        matches!(
+            first,
+            Ok(Some(Role::Owner)) | Err(RepoError::Unavailable(_))
+        ),
+        "{first:?}"
+    );
+    for _ in 0..3 {
+        let found = store.find_role(acme.org_id, acme.user_id).await;
+        assert_eq!(found, Ok(Some(Role::Owner)));
+    }
 }
 
 /// `/metrics` counts: live numbers by kind, the pool's used part, jobs by

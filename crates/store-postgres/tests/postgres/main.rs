@@ -5,5 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod edges;
+mod jobs;
+mod pool;
 mod races;
 mod support;

@@ -52,3 +52,9 @@ pub fn count(url: &str, sql: &str) -> i64 {
         .unwrap()
         .n
 }
+
+/// Runs one statement.
+pub fn execute(url: &str, sql: &str) {
+    let mut conn = PgConnection::establish(url).unwrap();
+    diesel::sql_query(sql).execute(&mut conn).unwrap();
+}

@@ -1,0 +1,58 @@
+//! Leases across stores: what the contract cannot show with one store.
+
+use std::time::Duration;
+
+use thunderphone_ports::ActivationQueue;
+use thunderphone_store_contract::fixtures::{at, claim, tenant};
+use thunderphone_store_postgres::{PgStore, PoolOptions};
+
+use crate::support::{fresh, text};
+
+/// A worker whose lease expired cannot reschedule the job under the worker
+/// (of another store, e.g. another server instance) that leased it since;
+/// that worker can. A late worker whose lease nobody took over still can.
+#[tokio::test]
+async fn retry_at_only_applies_to_the_lease_it_was_given() {
+    let (first, url) = fresh().await;
+    let options = PoolOptions {
+        max_size: 2,
+        connection_timeout: Duration::from_secs(30),
+    };
+    let second = PgStore::connect(&url, options).unwrap();
+    let acme = tenant(&*first, "acme").await;
+    let number = claim(&*first, acme.org_id, "415", at(1)).await;
+
+    assert_eq!(first.lease_due(at(2), at(12), 10).await.unwrap().len(), 1);
+    // The lease expires at 12 and the other store's worker takes the job.
+    assert_eq!(second.lease_due(at(12), at(22), 10).await.unwrap().len(), 1);
+    first
+        .retry_at(number.id(), 1, at(13), "too late")
+        .await
+        .unwrap();
+    assert!(
+        first
+            .lease_due(at(15), at(25), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "still leased by the second worker"
+    );
+    second
+        .retry_at(number.id(), 1, at(30), "busy")
+        .await
+        .unwrap();
+    let error = text(&url, "SELECT last_error AS text FROM activation_jobs");
+    assert_eq!(error.as_deref(), Some("busy"));
+
+    // Nobody takes over this lease: its worker, late, still records.
+    let jobs = first.lease_due(at(30), at(40), 10).await.unwrap();
+    assert_eq!(jobs[0].attempts, 1);
+    first
+        .retry_at(number.id(), 2, at(60), "late but alone")
+        .await
+        .unwrap();
+    let jobs = second.lease_due(at(60), at(70), 10).await.unwrap();
+    assert_eq!(jobs[0].attempts, 2);
+    drop(second);
+    drop(first);
+}
