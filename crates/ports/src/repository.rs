@@ -80,8 +80,9 @@ pub trait NumberRepository: Send + Sync {
     /// `area_codes` that has one, creates it in `org_id` as a `provisioning`
     /// demo number, records version 1 (`created`) and queues its activation
     /// job (see [`crate::ActivationQueue`]), all in one transaction. Within
-    /// an area code the lowest free line is taken. Concurrent calls never
-    /// get the same number.
+    /// an area code the lowest free line is taken (under concurrency: the
+    /// lowest one no concurrent claim is taking at that moment). Concurrent
+    /// calls never get the same number.
     ///
     /// Returns `Ok(None)` when none of the area codes has a free number.
     ///
