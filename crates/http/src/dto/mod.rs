@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod connections;
+pub mod history;
 pub mod names;
 pub mod numbers;
 pub mod operator;
