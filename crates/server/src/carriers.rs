@@ -37,7 +37,11 @@ pub struct CarrierConfig {
     pub sip_public_address: Option<String>,
 
     /// Bound on one SIP OPTIONS transaction, in ms.
-    #[arg(long = "sip-options-timeout-ms", env = "THUNDERPHONE_SIP_OPTIONS_TIMEOUT_MS", default_value_t = 3000)]
+    #[arg(
+        long = "sip-options-timeout-ms",
+        env = "THUNDERPHONE_SIP_OPTIONS_TIMEOUT_MS",
+        default_value_t = 3000
+    )]
     pub sip_options_timeout_ms: u64,
 
     /// Twilio account SID of the pool (`THUNDERPHONE_PROVIDER=twilio`).
@@ -45,7 +49,11 @@ pub struct CarrierConfig {
     pub twilio_account_sid: Option<String>,
 
     /// Twilio auth token of the pool.
-    #[arg(long = "twilio-auth-token", env = "THUNDERPHONE_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    #[arg(
+        long = "twilio-auth-token",
+        env = "THUNDERPHONE_TWILIO_AUTH_TOKEN",
+        hide_env_values = true
+    )]
     pub twilio_auth_token: Option<String>,
 
     /// Twilio REST base URL (tests, regional edges).
@@ -57,11 +65,18 @@ pub struct CarrierConfig {
     pub twilio_trunking_url: Option<String>,
 
     /// Telnyx API key of the pool (`THUNDERPHONE_PROVIDER=telnyx`).
-    #[arg(long = "telnyx-api-key", env = "THUNDERPHONE_TELNYX_API_KEY", hide_env_values = true)]
+    #[arg(
+        long = "telnyx-api-key",
+        env = "THUNDERPHONE_TELNYX_API_KEY",
+        hide_env_values = true
+    )]
     pub telnyx_api_key: Option<String>,
 
     /// Telnyx connection that bought numbers are assigned to.
-    #[arg(long = "telnyx-connection-id", env = "THUNDERPHONE_TELNYX_CONNECTION_ID")]
+    #[arg(
+        long = "telnyx-connection-id",
+        env = "THUNDERPHONE_TELNYX_CONNECTION_ID"
+    )]
     pub telnyx_connection_id: Option<String>,
 
     /// Telnyx API base URL (tests).
@@ -92,8 +107,14 @@ impl std::fmt::Debug for CarrierConfig {
         f.debug_struct("CarrierConfig")
             .field("inbound_voice_url", &self.inbound_voice_url)
             .field("twilio_account_sid", &self.twilio_account_sid)
-            .field("twilio_auth_token", &self.twilio_auth_token.as_ref().map(|_| "[redacted]"))
-            .field("telnyx_api_key", &self.telnyx_api_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "twilio_auth_token",
+                &self.twilio_auth_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "telnyx_api_key",
+                &self.telnyx_api_key.as_ref().map(|_| "[redacted]"),
+            )
             .field("telnyx_connection_id", &self.telnyx_connection_id)
             .finish_non_exhaustive()
     }
@@ -116,8 +137,16 @@ pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
         ProviderKind::Demo => Arc::new(DemoProvider::new(config.demo_activation())),
         ProviderKind::Twilio => {
             let mut twilio = TwilioConfig::new(
-                required(&carriers.twilio_account_sid, "THUNDERPHONE_TWILIO_ACCOUNT_SID", "twilio")?,
-                Secret::new(required(&carriers.twilio_auth_token, "THUNDERPHONE_TWILIO_AUTH_TOKEN", "twilio")?),
+                required(
+                    &carriers.twilio_account_sid,
+                    "THUNDERPHONE_TWILIO_ACCOUNT_SID",
+                    "twilio",
+                )?,
+                Secret::new(required(
+                    &carriers.twilio_auth_token,
+                    "THUNDERPHONE_TWILIO_AUTH_TOKEN",
+                    "twilio",
+                )?),
                 carriers.inbound_voice_url.clone(),
             );
             if let Some(url) = &carriers.twilio_api_url {
@@ -127,7 +156,11 @@ pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
         }
         ProviderKind::Telnyx => {
             let mut telnyx = TelnyxConfig::new(
-                Secret::new(required(&carriers.telnyx_api_key, "THUNDERPHONE_TELNYX_API_KEY", "telnyx")?),
+                Secret::new(required(
+                    &carriers.telnyx_api_key,
+                    "THUNDERPHONE_TELNYX_API_KEY",
+                    "telnyx",
+                )?),
                 carriers.telnyx_connection_id.clone(),
             );
             if let Some(url) = &carriers.telnyx_api_url {
@@ -145,7 +178,10 @@ pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
 pub fn verifier(config: &Config) -> anyhow::Result<Arc<dyn VoipVerifier>> {
     let carriers = &config.carriers;
     let mut verifiers = VerifiersConfig::new(carriers.inbound_voice_url.clone());
-    verifiers.twilio.inbound_sip_host.clone_from(&carriers.inbound_sip_host);
+    verifiers
+        .twilio
+        .inbound_sip_host
+        .clone_from(&carriers.inbound_sip_host);
     if let Some(url) = &carriers.twilio_api_url {
         verifiers.twilio.api_base_url.clone_from(url);
     }
@@ -159,5 +195,7 @@ pub fn verifier(config: &Config) -> anyhow::Result<Arc<dyn VoipVerifier>> {
         options_timeout: Duration::from_millis(carriers.sip_options_timeout_ms.max(1)),
         public_address: carriers.sip_public_address.clone(),
     };
-    Ok(Arc::new(VerifierRouter::from_config(verifiers).context("invalid verifier settings")?))
+    Ok(Arc::new(
+        VerifierRouter::from_config(verifiers).context("invalid verifier settings")?,
+    ))
 }
