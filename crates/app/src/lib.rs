@@ -33,7 +33,7 @@ pub use api_keys::{API_KEY_PREFIX, hash_api_key};
 pub use connections::{ImportRequest, NewConnectionRequest};
 pub use error::{AppError, FieldError};
 pub use idempotency::{IDEMPOTENCY_TTL, valid_idempotency_key};
-pub use numbers::{NumberUpdate, NumberUpdateMode};
+pub use numbers::{MAX_WRITE_RETRIES, NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
 pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned};

@@ -9,8 +9,10 @@ use thunderphone_ports::{ListCursor, NumberChange, NumberFilter, Page, PageReque
 use crate::{App, AppError, IfMatch};
 
 /// How often a read-modify-write is retried when another writer got in
-/// first and the client did not ask for a specific version.
-pub(crate) const MAX_WRITE_RETRIES: usize = 5;
+/// first and the client did not ask for a specific version. Every round
+/// lets at least one concurrent writer through, so this many writers racing
+/// on one number all land; more at once get a 503 and may retry.
+pub const MAX_WRITE_RETRIES: usize = 32;
 
 /// PUT replaces both agent fields; PATCH changes only the fields sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

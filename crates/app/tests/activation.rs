@@ -329,11 +329,14 @@ async fn endless_conflicts_give_up_after_the_retry_budget() {
     let mut m = Mocks::new();
     stored_number(&mut m);
     m.provider.expect_activate().times(1).returning(|_| Ok(()));
-    m.numbers.expect_save_change().times(5).returning(|_| {
-        Err(RepoError::VersionConflict {
-            current: version(9),
-        })
-    });
+    m.numbers
+        .expect_save_change()
+        .times(thunderphone_app::MAX_WRITE_RETRIES)
+        .returning(|_| {
+            Err(RepoError::VersionConflict {
+                current: version(9),
+            })
+        });
     let app = m.app();
 
     let result = app.run_activation(number_id(ID)).await;

@@ -263,17 +263,20 @@ async fn a_lost_race_with_a_pinned_if_match_is_precondition_failed() {
 }
 
 #[tokio::test]
-async fn endless_races_give_up_with_unavailable_after_five_attempts() {
+async fn endless_races_give_up_with_unavailable_after_the_retry_budget() {
     let mut m = Mocks::new();
     m.numbers
         .expect_find_number()
-        .times(5)
+        .times(thunderphone_app::MAX_WRITE_RETRIES)
         .returning(|_, _| Ok(Some(active_v3())));
-    m.numbers.expect_save_change().times(5).returning(|_| {
-        Err(RepoError::VersionConflict {
-            current: version(4),
-        })
-    });
+    m.numbers
+        .expect_save_change()
+        .times(thunderphone_app::MAX_WRITE_RETRIES)
+        .returning(|_| {
+            Err(RepoError::VersionConflict {
+                current: version(4),
+            })
+        });
     let app = m.app();
 
     let result = app
