@@ -5,7 +5,7 @@
 //!
 //! A store crate runs the whole suite from one integration test file:
 //!
-//! ```ignore
+//! ```text
 //! use std::sync::Arc;
 //! thunderphone_store_contract::contract_tests!(|| async { Arc::new(MyStore::new()) });
 //! ```
