@@ -49,10 +49,26 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// Blocking threads beyond the database pool: the pool bounds how many
+/// database calls can run at once, so more blocking threads than that only
+/// wait (and cost memory: tokio's default allows 512).
+const SPARE_BLOCKING_THREADS: usize = 8;
+
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    let pool_size = match &cli.command {
+        Command::Serve { config, .. } => config.db_pool_size as usize,
+        _ => 4,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(pool_size + SPARE_BLOCKING_THREADS)
+        .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(error) => Err(anyhow::Error::new(error).context("cannot start the async runtime")),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             // One line, with the chain of causes (driver messages can span

@@ -83,7 +83,7 @@ fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
     .unwrap();
     conn.write_all(&body[..10]).unwrap();
     conn.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1000));
     sigterm(&child);
     std::thread::sleep(Duration::from_millis(300));
     // New connections are refused while the old one is served.
@@ -119,7 +119,7 @@ fn an_idle_server_exits_zero_on_sigterm() {
 /// Sends one request and returns the raw response.
 fn http(port: u16, method: &str, path: &str, key: &str, body: &str) -> String {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(15)))
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         conn,
