@@ -32,3 +32,7 @@ ci:
 # Regenerate the area-code table from libphonenumber's geocoding data.
 gen-nanp:
     python3 tools/gen_nanp.py
+
+# Benchmark against a fresh Postgres database (see docs/PERFORMANCE.md).
+bench:
+    bench/run.sh
