@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance benchmark of issue 7, one command (also `just bench`):
+# The performance benchmark, one command (also `just bench`):
 #
 #   bench/run.sh
 #
@@ -188,7 +188,7 @@ wait_ready() {
 
 log "starting thunderphone serve (pool $POOL)"
 start=$(now_ns)
-env DATABASE_URL="$DB_URL" RUST_LOG=warn THUNDERPHONE_BIND=127.0.0.1:$PORT \
+env DATABASE_URL="$DB_URL" RUST_LOG=warn THUNDERPHONE_BIND="127.0.0.1:$PORT" \
     THUNDERPHONE_RATE_LIMIT_PER_SEC=0 THUNDERPHONE_DB_POOL_SIZE="$POOL" \
     ${BENCH_WORKERS:+THUNDERPHONE_WORKERS=$BENCH_WORKERS} \
     "$BIN" serve >"$OUT/server.log" 2>&1 &
@@ -288,7 +288,7 @@ pg_jiffies() {
           split(substr($0, cl + 2), f, " "); sum += f[12] + f[13] + f[14] + f[15] }
         END { printf "%d\n", sum }'
 }
-OTHERS_J0= OTHERS_T0= CPU_PID= CPU_SRV0= CPU_PG0=
+OTHERS_J0='' OTHERS_T0='' CPU_PID='' CPU_SRV0='' CPU_PG0=''
 cpu_begin() { # pid of the process under test (may be empty)
     CPU_PID=$1 CPU_SRV0=$(proc_jiffies "$1") CPU_PG0=$(pg_jiffies)
     OTHERS_J0=$(others_jiffies) OTHERS_T0=$(now_ns)
