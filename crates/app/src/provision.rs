@@ -247,3 +247,36 @@ mod tests {
         assert!(plan(&req(None, Some("Atlantis"), None)).is_empty());
     }
 }
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+    use thunderphone_domain::E164;
+
+    /// Every number the pool can hand out reads back as a valid number:
+    /// stored numbers are parsed again on every read.
+    #[test]
+    fn every_pool_number_parses_back() {
+        let mut empty = Vec::new();
+        for row in thunderphone_nanp::all() {
+            let Ok(code) = AreaCode::parse(row.code) else {
+                panic!("{} is an area code", row.code)
+            };
+            let numbers: Vec<E164> = code.demo_pool_numbers().collect();
+            if numbers.is_empty() {
+                empty.push(row.code);
+            }
+            for n in numbers {
+                assert_eq!(E164::parse(n.as_str()).as_ref(), Ok(&n), "{n}");
+            }
+        }
+        assert!(
+            empty.contains(&"274") && empty.contains(&"472"),
+            "{empty:?}"
+        );
+        assert!(
+            empty.len() < 10,
+            "only a few codes are unknown to libphonenumber: {empty:?}"
+        );
+    }
+}
