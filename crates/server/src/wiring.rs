@@ -227,6 +227,9 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     // Longer than the usual load balancer idle timeout (60 s), so the
     // balancer, not us, closes idle connections: no request races a close.
     .keep_alive(Duration::from_secs(75))
+    // Database calls run on blocking threads, at most one per pooled
+    // connection at a time; more threads only wait and cost memory.
+    .worker_max_blocking_threads(config.db_pool_size as usize + 8)
     .shutdown_timeout(config.shutdown_timeout_secs);
     if config.workers > 0 {
         server = server.workers(config.workers);
