@@ -74,6 +74,16 @@ fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
+    // A first, complete request on this keep-alive connection proves a
+    // worker serves it before the one that will be in flight.
+    write!(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut first = [0u8; 512];
+    let n = conn.read(&mut first).unwrap();
+    assert!(
+        first[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
     // Headers and half the body: the request is now in flight.
     write!(
         conn,
