@@ -25,8 +25,14 @@ pub(crate) fn generate() -> Result<String, AppError> {
 
 /// The stored form of a key: lower-case hex SHA-256.
 pub fn hash_api_key(key: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(key.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest.iter() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    hex
 }
 
 /// True when `key` has the shape of one of our keys; anything else is
@@ -60,5 +66,10 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert_eq!(h, hash_api_key("tpk_x"));
         assert_ne!(h, hash_api_key("tpk_y"));
+        // FIPS 180-2's test vector: lower-case hex of SHA-256("abc").
+        assert_eq!(
+            hash_api_key("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

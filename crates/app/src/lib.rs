@@ -39,6 +39,7 @@ pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned};
 pub use rotation::Rotated;
 pub use thunderphone_domain::Principal;
+pub use thunderphone_ports::Authenticated;
 pub use transfer::TransferRequest;
 pub use verify::{VerificationReport, Verified};
 

@@ -4,8 +4,11 @@ use thunderphone_domain::{
     AgentUpdate, PhoneNumber, PhoneNumberId, Principal, Status, Timestamp, Updated, Version,
     VersionSnapshot,
 };
-use thunderphone_ports::{ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError};
+use thunderphone_ports::{
+    Authenticated, ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError,
+};
 
+use crate::api_keys::{hash_api_key, well_formed};
 use crate::{App, AppError, IfMatch};
 
 /// How often a read-modify-write is retried when another writer got in
@@ -49,6 +52,55 @@ impl App {
             .find_number(caller.org_id, id)
             .await?
             .ok_or(AppError::NotFound(NUMBER))
+    }
+
+    /// [`App::get_number`] for a bearer API key, authenticated in the same
+    /// store call as the read (one round trip instead of two; the key is
+    /// still checked on every request). The outer error is the
+    /// authentication's; the read's outcome is returned with the caller,
+    /// so that the caller's limits can be applied before it is answered.
+    ///
+    /// # Errors
+    /// `Unauthorized` for a malformed, unknown or revoked key; store errors.
+    pub async fn get_number_for_key(
+        &self,
+        bearer: &str,
+        id: PhoneNumberId,
+    ) -> Result<Authenticated<Result<PhoneNumber, AppError>>, AppError> {
+        if !well_formed(bearer) {
+            return Err(AppError::Unauthorized);
+        }
+        let read = self
+            .ports
+            .numbers
+            .find_number_for_key(&hash_api_key(bearer), id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Authenticated {
+            principal: read.principal,
+            value: read.value.ok_or(AppError::NotFound(NUMBER)),
+        })
+    }
+
+    /// [`App::list_numbers`] for a bearer API key, authenticated in the
+    /// same store call (see [`App::get_number_for_key`]).
+    ///
+    /// # Errors
+    /// `Unauthorized` for a malformed, unknown or revoked key; store errors.
+    pub async fn list_numbers_for_key(
+        &self,
+        bearer: &str,
+        filter: NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Authenticated<Page<PhoneNumber, ListCursor>>, AppError> {
+        if !well_formed(bearer) {
+            return Err(AppError::Unauthorized);
+        }
+        self.ports
+            .numbers
+            .list_numbers_for_key(&hash_api_key(bearer), &filter, page)
+            .await?
+            .ok_or(AppError::Unauthorized)
     }
 
     /// `GET /v1/phone-numbers`: one page, newest first.

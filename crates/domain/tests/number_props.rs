@@ -142,6 +142,7 @@ proptest! {
         if let Ok(n) = E164::parse(&input) {
             prop_assert!(is_e164_shape(n.as_str()), "{:?} → {:?}", input, n.as_str());
             prop_assert_eq!(E164::parse(n.as_str()), Ok(n.clone()), "parse is idempotent");
+            prop_assert_eq!(E164::from_canonical(n.as_str()), Ok(n.clone()), "stored numbers read back");
             prop_assert_eq!(n.to_string(), n.as_str());
         }
     }

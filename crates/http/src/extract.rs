@@ -155,12 +155,55 @@ impl FromRequest for Caller {
             let Some(token) = token else {
                 return Err(Problem::from(thunderphone_app::AppError::Unauthorized));
             };
-            let principal = state.app.authenticate(&token).await?;
-            if let Some(limits) = &state.rate_limits {
-                limits.check(&req, principal.api_key_id.get())?;
-            }
-            Ok(Caller(principal))
+            authenticate(&req, &state, &token).await.map(Caller)
         })
+    }
+}
+
+/// The bearer key of a `/v1` request, not checked yet: read routes pass it
+/// to a use case that authenticates it in the same store call as the read,
+/// then [`admit`] the caller. A request without a bearer key is refused
+/// here (401), like [`Caller`] does.
+#[derive(Debug, Clone)]
+pub struct BearerKey(pub String);
+
+impl FromRequest for BearerKey {
+    type Error = Problem;
+    type Future = std::future::Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            bearer(req)
+                .map(|token| BearerKey(token.to_owned()))
+                .ok_or_else(|| Problem::from(thunderphone_app::AppError::Unauthorized)),
+        )
+    }
+}
+
+/// Authenticates `token` on its own and [`admit`]s its caller: what
+/// [`Caller`] does, for routes holding a [`BearerKey`].
+///
+/// # Errors
+/// 401 for a bad key, 429 over the rate limit, store errors.
+pub async fn authenticate(
+    req: &HttpRequest,
+    state: &HttpState,
+    token: &str,
+) -> Result<Principal, Problem> {
+    let principal = state.app.authenticate(token).await?;
+    admit(req, state, &principal)?;
+    Ok(principal)
+}
+
+/// Takes the authenticated caller's token from its rate limit (and records
+/// the figures for the `RateLimit-*` headers).
+///
+/// # Errors
+/// 429 when the caller's bucket is empty.
+pub fn admit(req: &HttpRequest, state: &HttpState, principal: &Principal) -> Result<(), Problem> {
+    match &state.rate_limits {
+        Some(limits) => limits.check(req, principal.api_key_id.get()),
+        None => Ok(()),
     }
 }
 

@@ -25,8 +25,8 @@ pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
 pub use repository::{
-    AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
-    TenancyRepository, VoipConnectionRepository,
+    AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
+    NumberRepository, TenancyRepository, VoipConnectionRepository,
 };
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::{CheckOutcome, VoipVerifier};

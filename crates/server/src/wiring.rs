@@ -227,13 +227,15 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     // Longer than the usual load balancer idle timeout (60 s), so the
     // balancer, not us, closes idle connections: no request races a close.
     .keep_alive(Duration::from_secs(75))
-    // Database calls run on blocking threads, at most one per pooled
-    // connection at a time; more threads only wait and cost memory.
-    .worker_max_blocking_threads(config.db_pool_size as usize + 8)
     .shutdown_timeout(config.shutdown_timeout_secs);
-    if config.workers > 0 {
-        server = server.workers(config.workers);
-    }
+    let workers = if config.workers > 0 {
+        config.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    };
+    server = server
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads_per_worker(config.db_pool_size, workers));
     let server = server
         .bind(config.bind)
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -255,4 +257,13 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         stop_worker,
         worker,
     })
+}
+
+/// Blocking threads for each HTTP worker: the store's calls run on them,
+/// each holding a pooled connection, so together the workers get as many
+/// as the pool has connections. Requests beyond that wait in the worker's
+/// queue (in order) rather than as threads parked on the pool, which only
+/// costs memory and context switches.
+fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(1)
 }

@@ -114,6 +114,9 @@ macro_rules! contract_tests {
             insert_numbers_rejects_foreign_connection,
             find_number_is_org_scoped,
             find_number_unscoped_ignores_org,
+            // Reads in the name of an API key.
+            keyed_find_authenticates_and_scopes,
+            keyed_list_authenticates_and_scopes,
             // Listing numbers.
             list_numbers_newest_first_ties_by_id_desc,
             list_numbers_applies_each_filter,

@@ -8,8 +8,8 @@ use thunderphone_domain::{
     Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
-    ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, Reference,
-    RepoError,
+    Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
+    Reference, RepoError,
 };
 
 use crate::MemoryStore;
@@ -317,6 +317,33 @@ impl NumberRepository for MemoryStore {
         id: PhoneNumberId,
     ) -> Result<Option<PhoneNumber>, RepoError> {
         Ok(self.lock().org_number(org_id, id).map(|s| s.number.clone()))
+    }
+
+    async fn find_number_for_key(
+        &self,
+        key_hash: &str,
+        id: PhoneNumberId,
+    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state
+                .org_number(principal.org_id, id)
+                .map(|s| s.number.clone()),
+        }))
+    }
+
+    async fn list_numbers_for_key(
+        &self,
+        key_hash: &str,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state.list_numbers(principal.org_id, filter, page),
+        }))
     }
 
     async fn find_number_unscoped(

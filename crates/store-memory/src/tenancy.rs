@@ -89,7 +89,7 @@ impl State {
         Ok(key)
     }
 
-    fn authenticate(&self, key_hash: &str) -> Option<Principal> {
+    pub(crate) fn authenticate(&self, key_hash: &str) -> Option<Principal> {
         let stored = self
             .api_keys
             .get(key_hash)

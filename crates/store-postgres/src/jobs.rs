@@ -133,7 +133,8 @@ impl ActivationQueue for PgStore {
                                 row.phone_number_id,
                                 PhoneNumberId::new,
                             )?,
-                            number: E164::parse(&row.number).map_err(|e| corrupt("number", e))?,
+                            number: E164::from_canonical(&row.number)
+                                .map_err(|e| corrupt("number", e))?,
                             attempts: u32::try_from(row.attempts)
                                 .map_err(|e| corrupt("attempts", e))?,
                         })

@@ -69,7 +69,7 @@ impl NumberRow {
         Ok(PhoneNumber::restore(PhoneNumberParts {
             id: id("phone number id", self.id, PhoneNumberId::new)?,
             org_id: id("org id", self.org_id, OrgId::new)?,
-            number: E164::parse(&self.number).map_err(|e| corrupt("number", e))?,
+            number: E164::from_canonical(&self.number).map_err(|e| corrupt("number", e))?,
             source: wire("source", &self.source)?,
             status: wire("status", &self.status)?,
             inbound_agent_id: opt_id("agent id", self.inbound_agent_id, AgentId::new)?,

@@ -23,6 +23,66 @@ fn duplicate(failure: Failure, constraint: &str, what: &'static str) -> Failure 
     }
 }
 
+/// The columns of an API key's principal, as [`principal`] decodes them.
+pub(crate) type PrincipalColumns = (
+    api_keys::id,
+    api_keys::user_id,
+    api_keys::org_id,
+    memberships::role,
+);
+
+/// The principal columns, for a `select`.
+pub(crate) const PRINCIPAL_COLUMNS: PrincipalColumns = (
+    api_keys::id,
+    api_keys::user_id,
+    api_keys::org_id,
+    memberships::role,
+);
+
+/// A row of [`PrincipalColumns`].
+pub(crate) type PrincipalRow = (i64, i64, i64, String);
+
+/// The join condition of [`keys_with_role`].
+type KeyMembership = diesel::dsl::And<
+    diesel::dsl::Eq<memberships::org_id, api_keys::org_id>,
+    diesel::dsl::Eq<memberships::user_id, api_keys::user_id>,
+>;
+
+/// `api_keys` joined with the key's membership (its role in the key's org).
+pub(crate) fn keys_with_role()
+-> diesel::dsl::InnerJoinOn<api_keys::table, memberships::table, KeyMembership> {
+    api_keys::table.inner_join(
+        memberships::table.on(memberships::org_id
+            .eq(api_keys::org_id)
+            .and(memberships::user_id.eq(api_keys::user_id))),
+    )
+}
+
+/// Decodes a [`PrincipalRow`].
+pub(crate) fn principal((key, user, org, role): PrincipalRow) -> Result<Principal, Failure> {
+    Ok(Principal {
+        api_key_id: id("api key id", key, ApiKeyId::new)?,
+        user_id: id("user id", user, UserId::new)?,
+        org_id: id("org id", org, OrgId::new)?,
+        role: wire("role", &role)?,
+    })
+}
+
+/// The principal of a live (not revoked) key, or `None`.
+pub(crate) fn authenticate(
+    conn: &mut PgConnection,
+    key_hash: &str,
+) -> Result<Option<Principal>, Failure> {
+    keys_with_role()
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select(PRINCIPAL_COLUMNS)
+        .first::<PrincipalRow>(conn)
+        .optional()?
+        .map(principal)
+        .transpose()
+}
+
 /// `InvalidReference(Org)` unless the org exists; locks it against
 /// deletion until the transaction ends.
 pub(crate) fn require_org(conn: &mut PgConnection, org_id: OrgId) -> Result<(), Failure> {
@@ -160,35 +220,8 @@ impl TenancyRepository for PgStore {
 
     async fn authenticate(&self, key_hash: &str) -> Result<Option<Principal>, RepoError> {
         let key_hash = key_hash.to_owned();
-        self.run("authenticate", move |conn| {
-            let found: Option<(i64, i64, i64, String)> = api_keys::table
-                .inner_join(
-                    memberships::table.on(memberships::org_id
-                        .eq(api_keys::org_id)
-                        .and(memberships::user_id.eq(api_keys::user_id))),
-                )
-                .filter(api_keys::key_hash.eq(&key_hash))
-                .filter(api_keys::revoked_at.is_null())
-                .select((
-                    api_keys::id,
-                    api_keys::user_id,
-                    api_keys::org_id,
-                    memberships::role,
-                ))
-                .first(conn)
-                .optional()?;
-            found
-                .map(|(key, user, org, role)| {
-                    Ok(Principal {
-                        api_key_id: id("api key id", key, ApiKeyId::new)?,
-                        user_id: id("user id", user, UserId::new)?,
-                        org_id: id("org id", org, OrgId::new)?,
-                        role: wire("role", &role)?,
-                    })
-                })
-                .transpose()
-        })
-        .await
+        self.run("authenticate", move |conn| authenticate(conn, &key_hash))
+            .await
     }
 
     async fn revoke_api_key(&self, key: ApiKeyId, now: Timestamp) -> Result<(), RepoError> {

@@ -12,13 +12,29 @@ use crate::dto::numbers::{
     ReplaceBody, TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
 };
 use crate::dto::page::{encode_list, encode_version, list_request, version_request};
-use crate::extract::{Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, path_id};
+use crate::extract::{
+    BearerKey, Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, admit, authenticate,
+    path_id,
+};
 use crate::problem::Problem;
 
 const NUMBER: &str = "phone number";
 
 fn number_id(raw: &str) -> Result<PhoneNumberId, Problem> {
     path_id(raw, NUMBER)
+}
+
+/// Answers a request that is invalid in itself with `problem`, once its key
+/// is authenticated and admitted: a bad key is still a 401 and an
+/// exhausted limit a 429, whatever else is wrong with the request.
+async fn refuse_authenticated(
+    req: &HttpRequest,
+    state: &HttpState,
+    key: &BearerKey,
+    problem: Problem,
+) -> Reply {
+    authenticate(req, state, &key.0).await?;
+    Err(problem)
 }
 
 /// List phone numbers, newest first.
@@ -39,11 +55,16 @@ fn number_id(raw: &str) -> Result<PhoneNumberId, Problem> {
         (status = 422, description = "Unknown filter value, malformed id, cursor or limit", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
-pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
-    let query = QueryParams::parse(req.query_string(), LIST_PARAMS)?;
-    let filter = list_filter(&query)?;
-    let page = list_request(&query)?;
-    let page = state.app.list_numbers(&caller.0, filter, page).await?;
+pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest) -> Reply {
+    let parsed = QueryParams::parse(req.query_string(), LIST_PARAMS)
+        .and_then(|query| Ok((list_filter(&query)?, list_request(&query)?)));
+    let (filter, page) = match parsed {
+        Ok(parsed) => parsed,
+        Err(invalid) => return refuse_authenticated(&req, &state, &key, invalid).await,
+    };
+    let read = state.app.list_numbers_for_key(&key.0, filter, page).await?;
+    admit(&req, &state, &read.principal)?;
+    let page = read.value;
     Ok(HttpResponse::Ok().json(PhoneNumberList {
         data: page.items.iter().map(PhoneNumberDto::from).collect(),
         next_cursor: page.next.map(encode_list),
@@ -93,8 +114,19 @@ pub async fn provision(
         (status = 404, description = "No such number in the caller's org", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
-pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
-    let number = state.app.get_number(&caller.0, number_id(&path)?).await?;
+pub async fn get(
+    state: web::Data<HttpState>,
+    key: BearerKey,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Reply {
+    let id = match number_id(&path) {
+        Ok(id) => id,
+        Err(not_found) => return refuse_authenticated(&req, &state, &key, not_found).await,
+    };
+    let read = state.app.get_number_for_key(&key.0, id).await?;
+    admit(&req, &state, &read.principal)?;
+    let number = read.value?;
     Ok(with_etag(
         HttpResponse::Ok(),
         &number,

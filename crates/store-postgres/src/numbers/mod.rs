@@ -16,7 +16,8 @@ use thunderphone_domain::{
     Version, VersionSnapshot,
 };
 use thunderphone_ports::{
-    ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest, RepoError,
+    Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
+    RepoError,
 };
 
 use crate::PgStore;
@@ -178,6 +179,32 @@ impl NumberRepository for PgStore {
     ) -> Result<Option<PhoneNumber>, RepoError> {
         self.run("find_number", move |conn| {
             read::find(conn, Some(org_id), id)
+        })
+        .await
+    }
+
+    async fn find_number_for_key(
+        &self,
+        key_hash: &str,
+        id: PhoneNumberId,
+    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
+        let key_hash = key_hash.to_owned();
+        self.run("find_number_for_key", move |conn| {
+            read::find_for_key(conn, &key_hash, id)
+        })
+        .await
+    }
+
+    async fn list_numbers_for_key(
+        &self,
+        key_hash: &str,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
+        let key_hash = key_hash.to_owned();
+        let filter = filter.clone();
+        self.run("list_numbers_for_key", move |conn| {
+            read::list_for_key(conn, &key_hash, &filter, page)
         })
         .await
     }

@@ -2,12 +2,13 @@
 
 use diesel::prelude::*;
 use thunderphone_domain::{OrgId, PhoneNumber, PhoneNumberId, Version, VersionSnapshot};
-use thunderphone_ports::{ListCursor, NumberFilter, Page, PageRequest, RepoError};
+use thunderphone_ports::{Authenticated, ListCursor, NumberFilter, Page, PageRequest, RepoError};
 
 use crate::error::Failure;
 use crate::page::{before, overfetch};
 use crate::rows::{NumberRow, VersionRow, numbers};
-use crate::schema::{phone_number_versions, phone_numbers};
+use crate::schema::{api_keys, phone_number_versions, phone_numbers};
+use crate::tenancy::{PRINCIPAL_COLUMNS, PrincipalRow, authenticate, keys_with_role, principal};
 
 /// A not-deleted number, of `org_id` when given.
 pub(super) fn find(
@@ -28,6 +29,53 @@ pub(super) fn find(
         .optional()?
         .map(NumberRow::into_domain)
         .transpose()
+}
+
+/// Authenticates `key_hash` and reads number `id` of the key's org in one
+/// statement: the key's row, its membership and (left-joined, so a missing
+/// number still returns the principal) the number.
+pub(super) fn find_for_key(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    id: PhoneNumberId,
+) -> Result<Option<Authenticated<Option<PhoneNumber>>>, Failure> {
+    let found: Option<(PrincipalRow, Option<NumberRow>)> = keys_with_role()
+        .left_join(
+            phone_numbers::table.on(phone_numbers::id
+                .eq(id.get())
+                .and(phone_numbers::org_id.eq(api_keys::org_id))
+                .and(phone_numbers::deleted_at.is_null())),
+        )
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .select((PRINCIPAL_COLUMNS, Option::<NumberRow>::as_select()))
+        .first(conn)
+        .optional()?;
+    found
+        .map(|(key, number)| {
+            Ok(Authenticated {
+                principal: principal(key)?,
+                value: number.map(NumberRow::into_domain).transpose()?,
+            })
+        })
+        .transpose()
+}
+
+/// Authenticates `key_hash`, then reads a page of the key's org on the
+/// same connection.
+pub(super) fn list_for_key(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    filter: &NumberFilter,
+    page: PageRequest<ListCursor>,
+) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, Failure> {
+    let Some(principal) = authenticate(conn, key_hash)? else {
+        return Ok(None);
+    };
+    Ok(Some(Authenticated {
+        principal,
+        value: list(conn, principal.org_id, filter, page)?,
+    }))
 }
 
 /// One page of an org's not-deleted numbers matching `filter`.
@@ -115,4 +163,58 @@ pub(super) fn versions(
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Page::from_overfetch(items, page.limit, |s| s.version))
         })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use diesel::sql_types::Text;
+    use diesel_migrations::MigrationHarness;
+    use thunderphone_ports::PageLimit;
+    use thunderphone_test_db::TestDb;
+
+    use super::*;
+
+    /// How many statements prepared on this connection contain `fragment`.
+    fn prepared(conn: &mut PgConnection, fragment: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements \
+             WHERE strpos(statement, $1) > 0",
+        )
+        .bind::<Text, _>(fragment)
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+    }
+
+    /// The hot reads are prepared once per connection and reused: the
+    /// keyed find and a list page after a cursor (whose row comparison
+    /// used to be a SQL literal, which Diesel never prepares).
+    #[test]
+    fn hot_reads_are_prepared_once_per_connection() {
+        let db = TestDb::create();
+        let mut conn = PgConnection::establish(db.url()).unwrap();
+        conn.run_pending_migrations(crate::MIGRATIONS).unwrap();
+        let org = OrgId::new(1).unwrap();
+        let page = PageRequest {
+            limit: PageLimit::new(10).unwrap(),
+            after: Some(ListCursor {
+                created_at: chrono::Utc::now(),
+                id: 5,
+            }),
+        };
+        for _ in 0..3 {
+            let listed = list(&mut conn, org, &NumberFilter::default(), page).unwrap();
+            assert!(listed.items.is_empty());
+            let found = find_for_key(&mut conn, "no-such-hash", PhoneNumberId::new(1).unwrap());
+            assert_eq!(found.unwrap(), None);
+        }
+        assert_eq!(prepared(&mut conn, "(created_at, id) < ("), 1, "list page");
+        assert_eq!(prepared(&mut conn, "key_hash"), 1, "keyed find");
+    }
 }

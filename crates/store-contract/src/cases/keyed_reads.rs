@@ -1,0 +1,164 @@
+//! Reads in the name of an API key: `find_number_for_key` and
+//! `list_numbers_for_key` authenticate exactly as `authenticate` does and
+//! read exactly what the org-scoped reads return for the key's org.
+
+use std::sync::Arc;
+
+use thunderphone_domain::{Principal, Role, Status};
+use thunderphone_ports::{Authenticated, NumberFilter, PageRequest};
+
+use crate::TestStore;
+use crate::fixtures::{Tenant, activate, at, claim, limit, missing_number, tenant};
+
+fn owner(tenant: &Tenant) -> Principal {
+    Principal {
+        api_key_id: tenant.api_key_id,
+        user_id: tenant.user_id,
+        org_id: tenant.org_id,
+        role: Role::Owner,
+    }
+}
+
+/// The key's principal comes with its org's number, and with `None` for a
+/// number of another org, a missing one or a deleted one; an unknown or
+/// revoked key reads nothing at all.
+pub async fn keyed_find_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let ours = claim(&*store, acme.org_id, "415", at(1)).await;
+    let theirs = claim(&*store, globex.org_id, "415", at(2)).await;
+
+    let read = store.find_number_for_key(&acme.key_hash, ours.id()).await;
+    assert_eq!(
+        read.unwrap(),
+        Some(Authenticated {
+            principal: owner(&acme),
+            value: Some(ours.clone()),
+        })
+    );
+    for other in [theirs.id(), missing_number()] {
+        let read = store.find_number_for_key(&acme.key_hash, other).await;
+        assert_eq!(
+            read.unwrap(),
+            Some(Authenticated {
+                principal: owner(&acme),
+                value: None,
+            }),
+            "{other:?} is not acme's"
+        );
+    }
+    let read = store
+        .find_number_for_key(&globex.key_hash, theirs.id())
+        .await;
+    assert_eq!(read.unwrap().and_then(|r| r.value), Some(theirs));
+
+    assert_eq!(
+        store.find_number_for_key("hash-nobody", ours.id()).await,
+        Ok(None)
+    );
+
+    store
+        .delete_number(acme.org_id, ours.id(), None)
+        .await
+        .unwrap();
+    let read = store.find_number_for_key(&acme.key_hash, ours.id()).await;
+    assert_eq!(read.unwrap().map(|r| r.value), Some(None), "deleted");
+
+    store.revoke_api_key(acme.api_key_id, at(3)).await.unwrap();
+    let again = claim(&*store, acme.org_id, "415", at(4)).await;
+    assert_eq!(
+        store.find_number_for_key(&acme.key_hash, again.id()).await,
+        Ok(None),
+        "a revoked key reads nothing"
+    );
+}
+
+/// A listed page is the org-scoped page of the key's org, filters and
+/// cursor included; the principal carries the current role; an unknown or
+/// revoked key lists nothing.
+pub async fn keyed_list_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    for second in 1..=5 {
+        let number = claim(&*store, acme.org_id, "415", at(second)).await;
+        if second % 2 == 1 {
+            activate(&*store, &number, at(second)).await;
+        }
+    }
+    claim(&*store, globex.org_id, "212", at(6)).await;
+
+    let active = NumberFilter {
+        status: Some(Status::Active),
+        ..NumberFilter::default()
+    };
+    for filter in [NumberFilter::default(), active] {
+        let first = PageRequest::first(limit(2));
+        let keyed = store
+            .list_numbers_for_key(&acme.key_hash, &filter, first)
+            .await
+            .unwrap()
+            .expect("a live key");
+        assert_eq!(keyed.principal, owner(&acme));
+        let scoped = store.list_numbers(acme.org_id, &filter, first).await;
+        assert_eq!(keyed.value, scoped.unwrap(), "{filter:?}");
+
+        let Some(next) = keyed.value.next else {
+            panic!("acme has more than 2 numbers matching {filter:?}")
+        };
+        let after = PageRequest {
+            after: Some(next),
+            ..first
+        };
+        let keyed = store
+            .list_numbers_for_key(&acme.key_hash, &filter, after)
+            .await
+            .unwrap()
+            .expect("a live key");
+        let scoped = store.list_numbers(acme.org_id, &filter, after).await;
+        assert_eq!(keyed.value, scoped.unwrap(), "second page, {filter:?}");
+    }
+
+    let theirs = store
+        .list_numbers_for_key(
+            &globex.key_hash,
+            &NumberFilter::default(),
+            PageRequest::first(limit(10)),
+        )
+        .await
+        .unwrap()
+        .expect("a live key");
+    assert_eq!(theirs.value.items.len(), 1);
+    assert!(
+        theirs
+            .value
+            .items
+            .iter()
+            .all(|n| n.org_id() == globex.org_id)
+    );
+
+    store
+        .set_membership(acme.org_id, acme.user_id, Role::Member)
+        .await
+        .unwrap();
+    let read = store
+        .list_numbers_for_key(
+            &acme.key_hash,
+            &NumberFilter::default(),
+            PageRequest::first(limit(1)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(read.map(|r| r.principal.role), Some(Role::Member));
+
+    store.revoke_api_key(acme.api_key_id, at(7)).await.unwrap();
+    for hash in [acme.key_hash.as_str(), "hash-nobody"] {
+        let read = store
+            .list_numbers_for_key(
+                hash,
+                &NumberFilter::default(),
+                PageRequest::first(limit(10)),
+            )
+            .await;
+        assert_eq!(read, Ok(None), "{hash}");
+    }
+}
