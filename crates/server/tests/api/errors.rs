@@ -39,6 +39,62 @@ async fn authentication() {
     app.stop().await;
 }
 
+/// The read routes authenticate in the same store call as their read; a
+/// bad key is still a 401 whatever else is wrong with the request, and a
+/// revoked key fails on the very next read.
+#[tokio::test]
+async fn read_routes_check_the_key_first() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("member").await;
+    let number = app.active_number(&t.key, "415").await;
+    let path = format!("/v1/phone-numbers/{}", number["id"]);
+    let bad = "tpk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    for route in [
+        path.as_str(),
+        "/v1/phone-numbers/999999",
+        "/v1/phone-numbers/not-an-id",
+        "/v1/phone-numbers",
+        "/v1/phone-numbers?status=bogus",
+        "/v1/phone-numbers?limit=0",
+        "/v1/phone-numbers?nonsense=1",
+    ] {
+        app.get(route, bad)
+            .await
+            .assert_problem(401, "unauthorized");
+        let anonymous = app.send(app.client.get(app.url(route))).await;
+        anonymous.assert_problem(401, "unauthorized");
+    }
+    // The same requests with the key: what is wrong with them shows.
+    assert_eq!(app.get(&path, &t.key).await.body["id"], number["id"]);
+    app.get("/v1/phone-numbers/999999", &t.key)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/v1/phone-numbers/not-an-id", &t.key)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/v1/phone-numbers?status=bogus", &t.key)
+        .await
+        .assert_problem(422, "validation_failed");
+    let listed = app.get("/v1/phone-numbers", &t.key).await;
+    assert_eq!(listed.body["data"][0]["id"], number["id"]);
+
+    let me = app.get("/v1/me", &t.key).await;
+    let revoke = app
+        .send(app.admin(
+            Method::DELETE,
+            &format!("/admin/v1/api-keys/{}", me.body["api_key_id"]),
+        ))
+        .await;
+    assert_eq!(revoke.status, StatusCode::NO_CONTENT);
+    app.get(&path, &t.key)
+        .await
+        .assert_problem(401, "unauthorized");
+    app.get("/v1/phone-numbers", &t.key)
+        .await
+        .assert_problem(401, "unauthorized");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn routing_errors() {
     let app = TestApp::spawn().await;

@@ -130,6 +130,41 @@ async fn rate_limits_apply_per_key_with_headers() {
     app.stop().await;
 }
 
+/// Reads (authenticated in the same store call) take from the same
+/// bucket, carry the headers, and get a 429 once it is empty — also when
+/// the request is invalid in itself.
+#[tokio::test]
+async fn read_routes_share_the_rate_limit() {
+    let mut config = test_config();
+    config.rate_limit_per_sec = 1;
+    config.rate_limit_burst = 4;
+    let app = TestApp::spawn_with(config, Default::default()).await;
+    let t = app.tenant("member").await;
+    let listed = app.get("/v1/phone-numbers", &t.key).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.header("ratelimit-remaining"), Some("3"));
+    let missing = app.get("/v1/phone-numbers/424242", &t.key).await;
+    missing.assert_problem(404, "not_found");
+    assert_eq!(missing.header("ratelimit-remaining"), Some("2"));
+    let bad_id = app.get("/v1/phone-numbers/x", &t.key).await;
+    bad_id.assert_problem(404, "not_found");
+    assert_eq!(bad_id.header("ratelimit-remaining"), Some("1"));
+    let bad_query = app.get("/v1/phone-numbers?status=bogus", &t.key).await;
+    bad_query.assert_problem(422, "validation_failed");
+    assert_eq!(bad_query.header("ratelimit-remaining"), Some("0"));
+    for route in [
+        "/v1/phone-numbers",
+        "/v1/phone-numbers/424242",
+        "/v1/phone-numbers/x",
+        "/v1/phone-numbers?status=bogus",
+    ] {
+        let limited = app.get(route, &t.key).await;
+        limited.assert_problem(429, "rate_limited");
+        assert!(limited.header("retry-after").is_some(), "{route}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn rate_limiting_can_be_turned_off() {
     let mut config = test_config();
