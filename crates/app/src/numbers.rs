@@ -156,19 +156,18 @@ impl App {
             ("inbound_agent_id", agents.inbound),
             ("outbound_agent_id", agents.outbound),
         ] {
-            if let Some(Some(agent)) = agent {
-                if self
+            if let Some(Some(agent)) = agent
+                && self
                     .ports
                     .agents
                     .find_agent(caller.org_id, agent)
                     .await?
                     .is_none()
-                {
-                    errors.push(crate::FieldError::new(
-                        field,
-                        format!("agent {agent} does not exist in this org"),
-                    ));
-                }
+            {
+                errors.push(crate::FieldError::new(
+                    field,
+                    format!("agent {agent} does not exist in this org"),
+                ));
             }
         }
         if errors.is_empty() {

@@ -80,14 +80,14 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
         });
         return tiers;
     }
-    if let Some(area_code) = request.area_code {
-        if thunderphone_nanp::lookup(area_code.as_str()).is_some() {
-            tiers.push(Tier {
-                matched_on: MatchedOn::AreaCode,
-                query: NumberQuery::AreaCode(area_code),
-                area_codes: vec![area_code],
-            });
-        }
+    if let Some(area_code) = request.area_code
+        && thunderphone_nanp::lookup(area_code.as_str()).is_some()
+    {
+        tiers.push(Tier {
+            matched_on: MatchedOn::AreaCode,
+            query: NumberQuery::AreaCode(area_code),
+            area_codes: vec![area_code],
+        });
     }
     if let Some(city) = &request.city {
         let rows = thunderphone_nanp::serving_city(city.as_str())

@@ -67,10 +67,10 @@ impl IdempotencyStore for MemoryStore {
         response: StoredResponse,
     ) -> Result<(), RepoError> {
         let mut state = self.lock();
-        if let Some(entry) = state.idempotency.get_mut(&(org_id, key.to_owned())) {
-            if entry.fingerprint == fingerprint {
-                entry.state = EntryState::Done(response);
-            }
+        if let Some(entry) = state.idempotency.get_mut(&(org_id, key.to_owned()))
+            && entry.fingerprint == fingerprint
+        {
+            entry.state = EntryState::Done(response);
         }
         Ok(())
     }

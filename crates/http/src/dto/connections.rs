@@ -200,13 +200,13 @@ fn credentials(
             );
             let sid = required(errors, "credentials.account_sid", c.account_sid);
             let token = required(errors, "credentials.auth_token", secret(c.auth_token));
-            if let Some(sid) = &sid {
-                if !sid.starts_with("AC") {
-                    errors.push(FieldError::new(
-                        "credentials.account_sid",
-                        "must be a Twilio account SID (AC…)",
-                    ));
-                }
+            if let Some(sid) = &sid
+                && !sid.starts_with("AC")
+            {
+                errors.push(FieldError::new(
+                    "credentials.account_sid",
+                    "must be a Twilio account SID (AC…)",
+                ));
             }
             sid.zip(token)
                 .map(|(account_sid, token)| VoipCredentials::Twilio {

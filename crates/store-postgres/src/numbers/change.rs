@@ -109,21 +109,20 @@ fn check_references(
         ),
     ];
     for (agent, before, reference) in agents {
-        if let Some(agent) = agent.filter(|a| moved || Some(*a) != before) {
-            if !agent_in_org(conn, org_id, agent)? {
-                return Err(RepoError::InvalidReference(reference(agent.get())).into());
-            }
+        if let Some(agent) = agent.filter(|a| moved || Some(*a) != before)
+            && !agent_in_org(conn, org_id, agent)?
+        {
+            return Err(RepoError::InvalidReference(reference(agent.get())).into());
         }
     }
     if let Some(connection) = new
         .voip_connection_id()
         .filter(|c| moved || Some(*c) != old.voip_connection_id())
+        && !connection_in_org(conn, org_id, connection)?
     {
-        if !connection_in_org(conn, org_id, connection)? {
-            return Err(
-                RepoError::InvalidReference(Reference::VoipConnection(connection.get())).into(),
-            );
-        }
+        return Err(
+            RepoError::InvalidReference(Reference::VoipConnection(connection.get())).into(),
+        );
     }
     Ok(())
 }

@@ -190,13 +190,12 @@ fn check_draft_references(
         if !known_orgs.contains(&org) {
             return Err(RepoError::InvalidReference(Reference::Org(org)).into());
         }
-        if let Some(connection) = draft.voip_connection_id() {
-            if connection_orgs.get(&connection.get()) != Some(&org) {
-                return Err(RepoError::InvalidReference(Reference::VoipConnection(
-                    connection.get(),
-                ))
-                .into());
-            }
+        if let Some(connection) = draft.voip_connection_id()
+            && connection_orgs.get(&connection.get()) != Some(&org)
+        {
+            return Err(
+                RepoError::InvalidReference(Reference::VoipConnection(connection.get())).into(),
+            );
         }
     }
     Ok(())
