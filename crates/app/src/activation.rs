@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use thunderphone_domain::{E164, PhoneNumberId, Source, Status};
+use thunderphone_domain::{E164, PhoneNumber, PhoneNumberId, Source, Status};
 use thunderphone_ports::{ActivationJob, NumberChange, ProviderError, RepoError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -134,17 +134,22 @@ impl App {
 
     /// One attempt of a leased job; settles the number or schedules a retry.
     async fn run_leased(&self, job: ActivationJob) -> Result<(), AppError> {
-        if !self.still_pending(job.number_id).await? {
+        let Some(pending) = self.pending(job.number_id).await? else {
             return Ok(());
-        }
+        };
         let policy = &self.settings.activation;
         match self.attempt(job.number_id, &job.number).await {
-            Attempt::Settled(outcome) => self.record_outcome(job.number_id, outcome).await,
+            Attempt::Settled(outcome) => {
+                self.record_outcome(job.number_id, outcome, Some(pending))
+                    .await
+            }
             Attempt::Retry(error) => {
                 let attempts = job.attempts.saturating_add(1);
                 if attempts >= policy.max_attempts {
                     let outcome = Outcome::Failed(gave_up(policy.max_attempts, &error));
-                    return self.record_outcome(job.number_id, outcome).await;
+                    return self
+                        .record_outcome(job.number_id, outcome, Some(pending))
+                        .await;
                 }
                 let backoff =
                     chrono::Duration::from_std(policy.backoff(attempts)).unwrap_or_default();
@@ -175,7 +180,7 @@ impl App {
         let mut last_error = String::from("no attempt was made");
         for attempt in 1..=policy.max_attempts {
             match self.attempt(id, number.number()).await {
-                Attempt::Settled(outcome) => return self.record_outcome(id, outcome).await,
+                Attempt::Settled(outcome) => return self.record_outcome(id, outcome, None).await,
                 Attempt::Retry(error) => last_error = error,
             }
             if attempt < policy.max_attempts {
@@ -183,15 +188,15 @@ impl App {
             }
         }
         let outcome = Outcome::Failed(gave_up(policy.max_attempts, &last_error));
-        self.record_outcome(id, outcome).await
+        self.record_outcome(id, outcome, None).await
     }
 
-    async fn still_pending(&self, id: PhoneNumberId) -> Result<bool, AppError> {
+    /// The number, if it still waits for the provider (a demo number in
+    /// `provisioning`): nothing is activated for a number deleted or
+    /// settled meanwhile.
+    async fn pending(&self, id: PhoneNumberId) -> Result<Option<PhoneNumber>, AppError> {
         let number = self.ports.numbers.find_number_unscoped(id).await?;
-        Ok(
-            number
-                .is_some_and(|n| n.source() == Source::Demo && n.status() == Status::Provisioning),
-        )
+        Ok(number.filter(|n| n.source() == Source::Demo && n.status() == Status::Provisioning))
     }
 
     async fn attempt(&self, id: PhoneNumberId, number: &E164) -> Attempt {
@@ -214,12 +219,23 @@ impl App {
         Attempt::Retry(error)
     }
 
-    /// Records the outcome, re-reading on a concurrent change (a client may
-    /// assign agents while the number is provisioning).
-    async fn record_outcome(&self, id: PhoneNumberId, outcome: Outcome) -> Result<(), AppError> {
+    /// Records the outcome on `read` (the number as last read, if any),
+    /// re-reading on a concurrent change (a client may assign agents while
+    /// the number is provisioning): the save only lands on the version it
+    /// was computed from.
+    async fn record_outcome(
+        &self,
+        id: PhoneNumberId,
+        outcome: Outcome,
+        mut read: Option<PhoneNumber>,
+    ) -> Result<(), AppError> {
         for _ in 0..crate::numbers::MAX_WRITE_RETRIES {
-            let Some(number) = self.ports.numbers.find_number_unscoped(id).await? else {
-                return Ok(());
+            let number = match read.take() {
+                Some(number) => number,
+                None => match self.ports.numbers.find_number_unscoped(id).await? {
+                    Some(number) => number,
+                    None => return Ok(()),
+                },
             };
             let now = self.ports.clock.now();
             let transition = match &outcome {

@@ -54,12 +54,17 @@ async fn leased_jobs_are_activated() {
         &mut m,
         vec![job(1, "+14155550101", 0), job(2, "+14155550102", 0)],
     );
-    m.numbers.expect_find_number_unscoped().returning(|id| {
-        Ok(Some(provisioning_demo(
-            id.get(),
-            &format!("+1415555010{}", id.get()),
-        )))
-    });
+    // One read per job: the number read to check it is still pending is
+    // the one the outcome is computed from.
+    m.numbers
+        .expect_find_number_unscoped()
+        .times(2)
+        .returning(|id| {
+            Ok(Some(provisioning_demo(
+                id.get(),
+                &format!("+1415555010{}", id.get()),
+            )))
+        });
     m.provider.expect_activate().times(2).returning(|_| Ok(()));
     let saves = m.record_saves();
     let app = m.app();
@@ -79,6 +84,50 @@ async fn leased_jobs_are_activated() {
             .iter()
             .all(|c| c.updated.change == ChangeKind::Activated && c.actor.is_none())
     );
+}
+
+/// A client change landing between the read and the save (an agent
+/// assigned while provisioning) is read again and kept: the activation is
+/// saved on the new version.
+#[tokio::test(start_paused = true)]
+async fn a_change_racing_the_activation_is_read_again() {
+    let mut m = Mocks::new();
+    queue_once(&mut m, vec![job(7, "+14155550100", 0)]);
+    let reads = Arc::new(AtomicUsize::new(0));
+    let counter = reads.clone();
+    m.numbers.expect_find_number_unscoped().returning(move |_| {
+        let first = provisioning_demo(7, "+14155550100");
+        Ok(Some(if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            first
+        } else {
+            with(&first, |parts| {
+                parts.version = version(2);
+                parts.inbound_agent_id = Some(agent_id(3));
+            })
+        }))
+    });
+    m.provider.expect_activate().times(1).returning(|_| Ok(()));
+    let saved = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = saved.clone();
+    m.numbers.expect_save_change().returning(move |change| {
+        if change.expected == version(1) {
+            return Err(thunderphone_ports::RepoError::VersionConflict {
+                current: version(2),
+            });
+        }
+        sink.lock().unwrap().push(change.clone());
+        Ok(change.updated.number)
+    });
+    let app = m.app();
+
+    run_until(&app, || !saved.lock().unwrap().is_empty()).await;
+
+    assert_eq!(reads.load(Ordering::SeqCst), 2);
+    let change = saved.lock().unwrap()[0].clone();
+    assert_eq!(change.expected, version(2));
+    assert_eq!(change.updated.change, ChangeKind::Activated);
+    assert_eq!(change.updated.number.inbound_agent_id(), Some(agent_id(3)));
+    assert_eq!(change.updated.number.status(), Status::Active);
 }
 
 #[tokio::test(start_paused = true)]

@@ -85,6 +85,43 @@ pub async fn pool_falls_through_to_next_area_code<S: TestStore>(store: Arc<S>) {
     assert_eq!(next.number(), &pool("212", 0));
 }
 
+/// Area codes in ascending order (what a request without preference
+/// passes) keep the same promise: the first listed code with a free line,
+/// its lowest free line; an unlisted code is never used, even one whose
+/// pool rows exist and sort first.
+pub async fn pool_ascending_codes_keep_the_order<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let unlisted = store
+        .claim_pool_number(acme.org_id, &[area("201")], at(1), None)
+        .await
+        .unwrap()
+        .expect("201 has free lines");
+    assert_eq!(unlisted.number(), &pool("201", 0));
+    let full: Vec<_> = (0..100).map(|l| pool("212", l)).collect();
+    demo(&*store, globex.org_id, &full, at(1)).await;
+    let holed: Vec<_> = (0..100)
+        .filter(|l| *l != 42)
+        .map(|l| pool("415", l))
+        .collect();
+    demo(&*store, globex.org_id, &holed, at(1)).await;
+
+    let codes = [area("212"), area("415"), area("646")];
+    let mut claimed = Vec::new();
+    for second in 2..5 {
+        let number = store
+            .claim_pool_number(acme.org_id, &codes, at(second), None)
+            .await
+            .unwrap()
+            .expect("646 has free lines");
+        claimed.push(number.number().clone());
+    }
+    assert_eq!(
+        claimed,
+        vec![pool("415", 42), pool("646", 0), pool("646", 1)]
+    );
+}
+
 /// `Ok(None)` when every line of every listed area code is held (and for
 /// an empty list); an unlisted area code is not used.
 pub async fn pool_returns_none_when_exhausted<S: TestStore>(store: Arc<S>) {
