@@ -14,7 +14,7 @@ from collections import Counter
 # frame (from the leaf up) that matches a bucket's pattern, so time in
 # malloc, the kernel or libc goes to the component that called it.
 BUCKETS = [
-    ("r2d2 pool: waiting for / handing over a connection", r"parking_lot::condvar|parking_lot::raw_mutex|r2d2::"),
+    ("r2d2 pool: waiting for / handing over a connection", r"r2d2::"),
     ("tokio blocking pool: spawn_blocking hand-off, thread park/unpark/creation",
      r"tokio::runtime::blocking::|std::sys::sync::condvar|tokio::runtime::park|std::thread::lifecycle|std::sys::thread|clone3"),
     ("phone number validation (phonenumber crate, regexes)", r"phonenumber::"),
@@ -39,7 +39,13 @@ PROBES = [
     ("NumberRow::into_domain (row -> domain, incl. validation)", r"NumberRow::into_domain"),
     ("libpq PQgetResult (waiting for and reading the result)", r"PQgetResult"),
     ("malloc/free", r"^malloc|_int_malloc|_int_free|^cfree|realloc"),
+    ("parking_lot locks and condvars (any user)", r"parking_lot::"),
 ]
+
+# Lock primitives shared by several components (r2d2 and tokio's blocking
+# pool both use parking_lot): a sample in one is attributed to the frame
+# that called it, not to the primitive.
+TRANSPARENT = re.compile(r"parking_lot::|lock_api::")
 
 
 def samples(path):
@@ -76,6 +82,8 @@ def main():
                 incl[label] += 1
         found = None
         for fr in frames:  # leaf first
+            if TRANSPARENT.search(fr):
+                continue
             for label, rx in compiled_b:
                 if rx.search(fr):
                     found = label

@@ -1,7 +1,7 @@
 //! `POST /v1/phone-numbers`: choose and reserve a pool number, then hand it
 //! to the activation job.
 
-use thunderphone_domain::{AreaCode, City, PhoneNumber, Principal, UsState};
+use thunderphone_domain::{AreaCode, City, PhoneNumber, Principal, Timestamp, UsState};
 use thunderphone_ports::{Inventory, NumberQuery};
 
 use crate::{App, AppError};
@@ -118,6 +118,18 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
     tiers
 }
 
+/// Starts a no-preference claim at an area code chosen by the clock's
+/// microseconds (the list wraps around, so every code is still tried).
+/// "Any free number" (API.md §5) then spreads claims over all area codes
+/// instead of filling them in order, so a claim finds a free line in the
+/// first code it looks at rather than passing over every full one first.
+fn spread(area_codes: &mut [AreaCode], now: Timestamp) {
+    if !area_codes.is_empty() {
+        let start = now.timestamp_subsec_micros() as usize % area_codes.len();
+        area_codes.rotate_left(start);
+    }
+}
+
 /// Candidates asked of a carrier per preference: enough to get past numbers
 /// other orgs took since the carrier last looked.
 const CARRIER_CANDIDATES: usize = 20;
@@ -137,10 +149,13 @@ impl App {
         request: ProvisionRequest,
     ) -> Result<Provisioned, AppError> {
         let inventory = self.ports.provider.inventory();
-        for tier in plan(&request) {
+        for mut tier in plan(&request) {
             let claimed = match inventory {
                 Inventory::DemoPool => {
                     let now = self.ports.clock.now();
+                    if tier.matched_on == MatchedOn::Any {
+                        spread(&mut tier.area_codes, now);
+                    }
                     self.ports
                         .numbers
                         .claim_pool_number(
@@ -181,6 +196,7 @@ impl App {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -194,6 +210,28 @@ mod tests {
 
     fn kinds(tiers: &[Tier]) -> Vec<MatchedOn> {
         tiers.iter().map(|t| t.matched_on).collect()
+    }
+
+    #[test]
+    fn spreading_rotates_and_keeps_every_code() {
+        let all = plan(&req(None, None, None)).remove(0).area_codes;
+        let at = |micros: u32| {
+            chrono::DateTime::from_timestamp(1_800_000_000, micros * 1000).expect("a valid time")
+        };
+        let mut spread_codes = all.clone();
+        spread(&mut spread_codes, at(5));
+        assert_eq!(spread_codes[0], all[5]);
+        assert_eq!(spread_codes[all.len() - 5], all[0]);
+        let mut sorted = spread_codes.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, all, "every area code, once");
+        let mut wrapped = all.clone();
+        spread(
+            &mut wrapped,
+            at(u32::try_from(all.len()).expect("few codes") + 2),
+        );
+        assert_eq!(wrapped[0], all[2]);
+        spread(&mut Vec::new(), at(7));
     }
 
     #[test]

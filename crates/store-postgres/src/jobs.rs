@@ -14,6 +14,7 @@ use thunderphone_ports::{ActivationJob, ActivationQueue, RepoError};
 
 use crate::PgStore;
 use crate::error::{Failure, corrupt};
+use crate::prepared::Prepared;
 use crate::rows::id;
 use crate::schema::activation_jobs;
 
@@ -118,11 +119,13 @@ impl ActivationQueue for PgStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let jobs = self
             .run("lease_due", move |conn| {
-                let mut rows = diesel::sql_query(LEASE_DUE)
-                    .bind::<Timestamptz, _>(now)
-                    .bind::<Timestamptz, _>(lease_until)
-                    .bind::<BigInt, _>(limit)
-                    .load::<Leased>(conn)?;
+                let mut rows = Prepared(
+                    diesel::sql_query(LEASE_DUE)
+                        .bind::<Timestamptz, _>(now)
+                        .bind::<Timestamptz, _>(lease_until)
+                        .bind::<BigInt, _>(limit),
+                )
+                .load::<Leased>(conn)?;
                 // RETURNING keeps no order of its own.
                 rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
                 rows.into_iter()

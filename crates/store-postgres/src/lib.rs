@@ -24,6 +24,7 @@ mod idempotency;
 mod jobs;
 mod numbers;
 mod page;
+mod prepared;
 mod rows;
 mod schema;
 mod tenancy;

@@ -10,6 +10,7 @@ use thunderphone_ports::{NumberChange, Reference, RepoError};
 
 use crate::error::{Failure, corrupt};
 use crate::jobs;
+use crate::prepared::Prepared;
 use crate::rows::{NumberRow, NumberState, VersionRow, version};
 use crate::schema::{agents, phone_number_versions, phone_numbers, voip_connections};
 use crate::tenancy::require_org;
@@ -26,24 +27,34 @@ pub(crate) fn write_change(
     actor: Option<Actor>,
 ) -> Result<(), Failure> {
     let number = &updated.number;
-    let written = diesel::update(
-        phone_numbers::table
-            .find(number.id().get())
-            .filter(phone_numbers::version.eq(expected.get()))
-            .filter(phone_numbers::deleted_at.is_null()),
+    // One row each, prepared (see `prepared.rs`; run by value through
+    // RETURNING, the path on which Diesel honours `Prepared`).
+    let written = Prepared(
+        diesel::update(
+            phone_numbers::table
+                .find(number.id().get())
+                .filter(phone_numbers::version.eq(expected.get()))
+                .filter(phone_numbers::deleted_at.is_null()),
+        )
+        .set(NumberState::new(number))
+        .returning(phone_numbers::id),
     )
-    .set(NumberState::new(number))
-    .execute(conn)
+    .get_result::<i64>(conn)
+    .optional()
     .map_err(|e| reference_violation(e.into(), number))?;
-    if written == 0 {
+    if written.is_none() {
         return Err(match live_version(conn, number.id())? {
             None => RepoError::NotFound.into(),
             Some(current) => RepoError::VersionConflict { current }.into(),
         });
     }
-    diesel::insert_into(phone_number_versions::table)
-        .values(VersionRow::new(&number.snapshot(updated.change, actor)))
-        .execute(conn)?;
+    let snapshot = number.snapshot(updated.change, actor);
+    Prepared(
+        diesel::insert_into(phone_number_versions::table)
+            .values(VersionRow::new(&snapshot))
+            .returning(phone_number_versions::version),
+    )
+    .get_result::<i64>(conn)?;
     jobs::settle(conn, number, false)
 }
 

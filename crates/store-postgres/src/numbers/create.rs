@@ -11,6 +11,7 @@ use thunderphone_ports::{Reference, RepoError};
 use super::pool;
 use crate::error::{Failure, corrupt};
 use crate::jobs;
+use crate::prepared::Prepared;
 use crate::rows::{NewNumberRow, VersionRow, id};
 use crate::schema::{orgs, phone_number_versions, phone_numbers, voip_connections};
 
@@ -77,16 +78,28 @@ pub(super) fn insert_claimed(
     created: &PhoneNumber,
     actor: Option<Actor>,
 ) -> Result<bool, Failure> {
-    let inserted = diesel::insert_into(phone_numbers::table)
-        .values(NewNumberRow::new(created))
-        .on_conflict(phone_numbers::number)
-        .filter_target(phone_numbers::deleted_at.is_null())
-        .do_nothing()
-        .execute(conn)?;
-    if inserted == 0 {
+    // Single rows, prepared (see `prepared.rs`; run by value through
+    // RETURNING, the path on which Diesel honours `Prepared`).
+    let inserted = Prepared(
+        diesel::insert_into(phone_numbers::table)
+            .values(NewNumberRow::new(created))
+            .on_conflict(phone_numbers::number)
+            .filter_target(phone_numbers::deleted_at.is_null())
+            .do_nothing()
+            .returning(phone_numbers::id),
+    )
+    .get_result::<i64>(conn)
+    .optional()?;
+    if inserted.is_none() {
         return Ok(false);
     }
-    record_created(conn, std::slice::from_ref(created), actor)?;
+    let snapshot = created.snapshot(ChangeKind::Created, actor);
+    Prepared(
+        diesel::insert_into(phone_number_versions::table)
+            .values(VersionRow::new(&snapshot))
+            .returning(phone_number_versions::version),
+    )
+    .get_result::<i64>(conn)?;
     jobs::start(conn, created)?;
     Ok(true)
 }

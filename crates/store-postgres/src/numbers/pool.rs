@@ -24,6 +24,7 @@ use thunderphone_domain::{
 
 use super::create::insert_claimed;
 use crate::error::{Failure, corrupt};
+use crate::prepared::Prepared;
 use crate::rows::id;
 
 /// The pool row of a demo-pool-shaped number (`+1 NPA 555-01XX`): its area
@@ -187,11 +188,9 @@ pub(crate) fn claim(
     let passes = codes.len().saturating_mul(100);
     conn.transaction(|conn| {
         for _ in 0..passes {
-            let Some(picked) = diesel::sql_query(pick)
-                .bind::<Array<Text>, _>(&wanted)
-                .get_result::<Picked>(conn)
-                .optional()?
-            else {
+            // Prepared: planning the pick cost as much as running it.
+            let query = Prepared(diesel::sql_query(pick).bind::<Array<Text>, _>(&wanted));
+            let Some(picked) = query.get_result::<Picked>(conn).optional()? else {
                 return Ok(None);
             };
             let number = AreaCode::parse(&picked.area_code)
@@ -283,6 +282,63 @@ mod tests {
 
     fn area(code: &str) -> AreaCode {
         AreaCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"))
+    }
+
+    /// Each statement of a claim is prepared once per connection and
+    /// reused, and both picks take the lines in the promised order.
+    #[test]
+    fn picks_are_prepared_once_per_connection() {
+        use diesel_migrations::MigrationHarness;
+        let db = thunderphone_test_db::TestDb::create();
+        let mut conn = PgConnection::establish(db.url()).unwrap_or_else(|e| panic!("{e}"));
+        conn.run_pending_migrations(crate::MIGRATIONS)
+            .unwrap_or_else(|e| panic!("{e}"));
+        diesel::sql_query("INSERT INTO orgs (id, name, created_at) VALUES (1, 'Acme', now())")
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let org = OrgId::new(1).unwrap_or_else(|e| panic!("{e}"));
+        let ascending = [area("212"), area("415")];
+        let descending = [area("415"), area("212")];
+        seed(&mut conn, &ascending).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut claimed = Vec::new();
+        for codes in [ascending, descending, ascending, descending] {
+            let number = claim(&mut conn, org, &codes, chrono::Utc::now(), None)
+                .unwrap_or_else(|e| panic!("{e:?}"))
+                .unwrap_or_else(|| panic!("free lines"));
+            claimed.push(number.number().to_string());
+        }
+        assert_eq!(
+            claimed,
+            [
+                "+12125550100",
+                "+14155550100",
+                "+12125550101",
+                "+14155550101"
+            ]
+        );
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut prepared = |prefix: &str| {
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_prepared_statements \
+                 WHERE starts_with(statement, $1)",
+            )
+            .bind::<Text, _>(prefix)
+            .get_result::<Count>(&mut conn)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .n
+        };
+        assert_eq!(
+            prepared("UPDATE demo_pool SET held = true"),
+            2,
+            "one prepared statement per pick"
+        );
+        assert_eq!(prepared(r#"INSERT INTO "phone_numbers""#), 1);
+        assert_eq!(prepared(r#"INSERT INTO "phone_number_versions""#), 1);
+        assert_eq!(prepared(r#"INSERT INTO "activation_jobs""#), 1);
     }
 
     #[test]
