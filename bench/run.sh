@@ -440,11 +440,12 @@ wrk_service_case patch patch.lua "PATCH assign/clear inbound agent" ""
 PROV_BEFORE=$(psql -X -tA "$DB_URL" -c "SELECT count(*) FROM phone_numbers")
 wrk_service_case provision provision.lua "POST provision (demo pool)" ""
 sleep 1 # let requests the server was still finishing land
-read -r HELD DISTINCT PROV_ROWS POOL_HELD < <(psql -X -tA -F' ' "$DB_URL" -c "
+read -r HELD DISTINCT PROV_ROWS POOL_HELD PENDING_JOBS < <(psql -X -tA -F' ' "$DB_URL" -c "
     SELECT (SELECT count(*) FROM phone_numbers WHERE deleted_at IS NULL),
            (SELECT count(DISTINCT number) FROM phone_numbers WHERE deleted_at IS NULL),
            (SELECT count(*) FROM phone_numbers) - $PROV_BEFORE,
-           (SELECT count(*) FROM demo_pool WHERE held)")
+           (SELECT count(*) FROM demo_pool WHERE held),
+           (SELECT count(*) FROM activation_jobs)")
 PROV_OK=$(($(kv "$OUT/provision.res" requests) - $(kv "$OUT/provision.res" non2xx3xx)))
 PROV_RATE=$(awk -v n="$PROV_OK" -v s="$(kv "$OUT/provision.res" seconds)" 'BEGIN { printf "%.1f", n / s }')
 DUPLICATES=$((HELD - DISTINCT))
@@ -491,6 +492,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "deep page p50 / first page p50: $(awk -v d="$(kv "$OUT/list_deep.res" p50_us)" -v f="$(kv "$OUT/list_first.res" p50_us)" 'BEGIN { printf "%.2f", d / f }')"
     echo "provisioning: $PROV_RATE numbers/s ($PROV_OK × 201 in $(kv "$OUT/provision.res" seconds) s; $PROV_ROWS rows inserted); held numbers $HELD, distinct $DISTINCT → duplicates: $DUPLICATES"
     echo "provisioned numbers read back: $READBACK"
+    echo "activation jobs still queued right after the provisioning case: $PENDING_JOBS (reservations are what is measured; the demo carrier takes 2 s per activation with at most 256 in flight, so activation follows at up to ~128 numbers/s)"
     echo "half-rate run: $(kv "$OUT/get_half.res" rps) req/s achieved (target $TARGET), p99 $(us_to_ms "$(kv "$OUT/get_half.res" p99_us)") ms"
     echo "server peak RSS over the whole run: $(awk -v k="$SERVER_PEAK" 'BEGIN { printf "%.1f MB", k / 1024 }'); server threads at the end: $SERVER_THREADS"
     echo "load average (1/5/15 min) before the cases: $LOAD_START; after: $LOAD_END (includes this run's own threads and backends; see the others column for other work)"
