@@ -8,6 +8,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
+use thunderphone_domain::AreaCode;
 use thunderphone_http::{
     HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
     problem_json_errors, rate_limit_headers, request_context,
@@ -18,6 +19,7 @@ use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
 
 use crate::Config;
+use crate::config::ProviderKind;
 
 /// Adapters to use instead of the configured ones (tests, embedding).
 #[derive(Default, Clone)]
@@ -115,6 +117,21 @@ async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
             .context("cannot migrate the database")?;
     }
     tracing::info!(pool_size = config.db_pool_size, "store: Postgres");
+    if config.provider == ProviderKind::Demo {
+        let pool = store.clone();
+        tokio::spawn(async move {
+            let codes: Vec<AreaCode> = thunderphone_nanp::all()
+                .iter()
+                .filter_map(|row| AreaCode::parse(row.code).ok())
+                .collect();
+            match pool.prepare_pool(&codes).await {
+                Ok(()) => tracing::debug!(area_codes = codes.len(), "demo pool rows ready"),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot prepare the demo pool now; claims will")
+                }
+            }
+        });
+    }
     Ok(Storage::from(store))
 }
 

@@ -120,3 +120,23 @@ async fn schema_rs_matches_the_migrations() {
     drop(conn);
     drop(store);
 }
+
+/// `prepare_pool` creates every line of the given area codes, free, before
+/// any claim; running it again changes nothing.
+#[tokio::test]
+async fn prepare_pool_creates_the_rows_ahead_of_claims() {
+    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let store = PgStore::connect(db.url(), PoolOptions::default()).unwrap();
+    store.run_migrations().await.unwrap();
+    let codes = ["212", "415"].map(|c| thunderphone_domain::AreaCode::parse(c).unwrap());
+    store.prepare_pool(&codes).await.unwrap();
+    store.prepare_pool(&codes).await.unwrap();
+    let mut conn = PgConnection::establish(db.url()).unwrap();
+    let rows: Vec<(String, bool)> = demo_pool::table
+        .select((demo_pool::area_code, demo_pool::held))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows.len(), 200);
+    assert_eq!(rows.iter().filter(|(c, _)| c == "212").count(), 100);
+    assert!(rows.iter().all(|(_, held)| !held));
+}

@@ -72,6 +72,19 @@ impl PgStore {
         Ok(())
     }
 
+    /// Creates the demo-pool rows of `area_codes` now (those this process
+    /// has not seen yet), so that claims do not have to: a claim with no
+    /// preference starts at any area code, and would otherwise seed the
+    /// codes it meets, a few at a time, while other claims wait. The server
+    /// calls this once in the background at start with every area code.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] (for
+    /// instance when the schema is not migrated yet).
+    pub async fn prepare_pool(&self, area_codes: &[AreaCode]) -> Result<(), RepoError> {
+        self.seed_pool(area_codes).await
+    }
+
     /// The length of a prefix of `area_codes` longer than `tried` whose
     /// rows all exist: the seeded prefix if it is longer already, else
     /// `SEED_STEP` more codes (or twice `tried`) seeded now. A claim only
