@@ -126,12 +126,30 @@ impl AreaCode {
     /// (a few assigned codes, such as 274 and 472, are not in its metadata
     /// yet): the pool only holds numbers that read back as valid.
     pub fn demo_pool_numbers(self) -> impl Iterator<Item = E164> {
-        // Validity of 555-01XX numbers depends on the area code only, so
-        // one check stands for all 100 lines.
-        let valid =
-            E164::demo_pool(self, 0).is_some_and(|n| E164::parse(n.as_str()).as_ref() == Ok(&n));
-        let lines = if valid { 0..100u8 } else { 0..0 };
+        let lines = if self.has_demo_pool() { 0..100u8 } else { 0..0 };
         lines.filter_map(move |line| E164::demo_pool(self, line))
+    }
+
+    /// Whether this area code has demo-pool numbers: whether its
+    /// `555-01XX` numbers are valid for libphonenumber. Validity of those
+    /// numbers depends on the area code only, so one check stands for all
+    /// 100 lines; the answers for all 800 codes are computed once per
+    /// process (a few milliseconds) and then cost an array lookup.
+    pub fn has_demo_pool(self) -> bool {
+        static HAS_POOL: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+        let table = HAS_POOL.get_or_init(|| {
+            (0..1000u16)
+                .map(|value| {
+                    let digits = format!("{value:03}");
+                    AreaCode::parse(&digits).is_ok_and(|code| {
+                        E164::demo_pool(code, 0)
+                            .is_some_and(|n| E164::parse(n.as_str()).as_ref() == Ok(&n))
+                    })
+                })
+                .collect()
+        });
+        let [a, b, c] = self.0.map(|digit| usize::from(digit - b'0'));
+        table.get(a * 100 + b * 10 + c).copied().unwrap_or(false)
     }
 }
 
@@ -237,6 +255,12 @@ mod tests {
         for n in &pool {
             assert_eq!(E164::parse(n.as_str()).as_ref(), Ok(n));
             assert!(n.is_demo_pool_shape());
+        }
+        assert!(ac.has_demo_pool());
+        for unknown in ["274", "472"] {
+            let code = AreaCode::parse(unknown).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!code.has_demo_pool(), "{unknown}");
+            assert_eq!(code.demo_pool_numbers().count(), 0);
         }
         let not_pool = E164::parse("+14155550200").ok();
         assert!(!not_pool.is_some_and(|n| n.is_demo_pool_shape()));

@@ -103,6 +103,7 @@ macro_rules! contract_tests {
             pool_claims_lowest_free_line_of_first_area_code,
             pool_falls_through_to_next_area_code,
             pool_ascending_codes_keep_the_order,
+            pool_skips_area_codes_without_valid_numbers,
             pool_returns_none_when_exhausted,
             pool_deleted_number_is_free_again,
             pool_skips_voip_numbers_in_pool_range,

@@ -122,6 +122,25 @@ pub async fn pool_ascending_codes_keep_the_order<S: TestStore>(store: Arc<S>) {
     );
 }
 
+/// Area codes libphonenumber does not know (274, 472) have no pool
+/// numbers: their `555-01XX` numbers would not be valid numbers.
+pub async fn pool_skips_area_codes_without_valid_numbers<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    for codes in [vec![area("274")], vec![area("274"), area("472")]] {
+        let claimed = store
+            .claim_pool_number(acme.org_id, &codes, at(1), None)
+            .await
+            .unwrap();
+        assert_eq!(claimed, None, "{codes:?}");
+    }
+    let claimed = store
+        .claim_pool_number(acme.org_id, &[area("472"), area("415")], at(2), None)
+        .await
+        .unwrap()
+        .expect("415 has free lines");
+    assert_eq!(claimed.number(), &pool("415", 0));
+}
+
 /// `Ok(None)` when every line of every listed area code is held (and for
 /// an empty list); an unlisted area code is not used.
 pub async fn pool_returns_none_when_exhausted<S: TestStore>(store: Arc<S>) {

@@ -111,7 +111,16 @@ const SEED: &str = "\
 
 /// Makes sure every line of `codes` has its row.
 pub(crate) fn seed(conn: &mut PgConnection, codes: &[AreaCode]) -> Result<(), Failure> {
-    let codes: Vec<&str> = codes.iter().map(AreaCode::as_str).collect();
+    // An area code libphonenumber does not know gets no rows: its numbers
+    // would not be valid numbers (`AreaCode::has_demo_pool`).
+    let codes: Vec<&str> = codes
+        .iter()
+        .filter(|code| code.has_demo_pool())
+        .map(AreaCode::as_str)
+        .collect();
+    if codes.is_empty() {
+        return Ok(());
+    }
     let created = diesel::sql_query(SEED)
         .bind::<Array<Text>, _>(&codes)
         .execute(conn)?;
@@ -179,6 +188,13 @@ pub(crate) fn claim(
     now: Timestamp,
     actor: Option<Actor>,
 ) -> Result<Option<PhoneNumber>, Failure> {
+    // Only codes with pool numbers: rows of other codes may exist in
+    // databases seeded before they were left out.
+    let codes: Vec<AreaCode> = codes
+        .iter()
+        .copied()
+        .filter(|code| code.has_demo_pool())
+        .collect();
     let wanted: Vec<&str> = codes.iter().map(AreaCode::as_str).collect();
     let pick = if codes.is_sorted_by(|a, b| a < b) {
         PICK_ASCENDING
