@@ -35,6 +35,17 @@ pub fn hash_api_key(key: &str) -> String {
     hex
 }
 
+/// The hash to look a presented bearer key up by; a key that does not
+/// have the shape of one of ours is `Unauthorized` without touching the
+/// store.
+pub(crate) fn lookup_hash(bearer: &str) -> Result<String, AppError> {
+    if well_formed(bearer) {
+        Ok(hash_api_key(bearer))
+    } else {
+        Err(AppError::Unauthorized)
+    }
+}
+
 /// True when `key` has the shape of one of our keys; anything else is
 /// refused without touching the store.
 pub(crate) fn well_formed(key: &str) -> bool {

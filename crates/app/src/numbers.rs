@@ -8,7 +8,7 @@ use thunderphone_ports::{
     Authenticated, ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError,
 };
 
-use crate::api_keys::{hash_api_key, well_formed};
+use crate::api_keys::lookup_hash;
 use crate::{App, AppError, IfMatch};
 
 /// How often a read-modify-write is retried when another writer got in
@@ -67,13 +67,10 @@ impl App {
         bearer: &str,
         id: PhoneNumberId,
     ) -> Result<Authenticated<Result<PhoneNumber, AppError>>, AppError> {
-        if !well_formed(bearer) {
-            return Err(AppError::Unauthorized);
-        }
         let read = self
             .ports
             .numbers
-            .find_number_for_key(&hash_api_key(bearer), id)
+            .find_number_for_key(&lookup_hash(bearer)?, id)
             .await?
             .ok_or(AppError::Unauthorized)?;
         Ok(Authenticated {
@@ -93,12 +90,9 @@ impl App {
         filter: NumberFilter,
         page: PageRequest<ListCursor>,
     ) -> Result<Authenticated<Page<PhoneNumber, ListCursor>>, AppError> {
-        if !well_formed(bearer) {
-            return Err(AppError::Unauthorized);
-        }
         self.ports
             .numbers
-            .list_numbers_for_key(&hash_api_key(bearer), &filter, page)
+            .list_numbers_for_key(&lookup_hash(bearer)?, &filter, page)
             .await?
             .ok_or(AppError::Unauthorized)
     }

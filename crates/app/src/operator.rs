@@ -5,7 +5,7 @@ use thunderphone_domain::{
 };
 
 use crate::agents::not_found_as;
-use crate::api_keys::{generate, hash_api_key, well_formed};
+use crate::api_keys::{generate, hash_api_key, lookup_hash};
 use crate::{App, AppError};
 
 /// A newly created API key: the only time the secret is available.
@@ -24,12 +24,9 @@ impl App {
     /// `Unauthorized` for malformed, unknown and revoked keys, and keys whose
     /// user is no longer a member of the key's org.
     pub async fn authenticate(&self, bearer: &str) -> Result<Principal, AppError> {
-        if !well_formed(bearer) {
-            return Err(AppError::Unauthorized);
-        }
         self.ports
             .tenancy
-            .authenticate(&hash_api_key(bearer))
+            .authenticate(&lookup_hash(bearer)?)
             .await?
             .ok_or(AppError::Unauthorized)
     }

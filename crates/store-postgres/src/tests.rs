@@ -11,6 +11,31 @@ use crate::schema::{
 };
 use crate::{PgStore, PoolOptions};
 
+/// A fresh, migrated database (dropped with the guard) and a connection.
+pub(crate) fn migrated_connection() -> (TestDb, PgConnection) {
+    use diesel_migrations::MigrationHarness;
+    let db = TestDb::create();
+    let mut conn = PgConnection::establish(db.url()).unwrap();
+    conn.run_pending_migrations(crate::MIGRATIONS).unwrap();
+    (db, conn)
+}
+
+/// How many statements prepared on `conn` contain `fragment`.
+pub(crate) fn prepared_statements(conn: &mut PgConnection, fragment: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE strpos(statement, $1) > 0",
+    )
+    .bind::<Text, _>(fragment)
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
 /// The columns `schema.rs` selects for a table, in order, read off the SQL
 /// Diesel generates for `SELECT <all columns>`.
 fn declared<Q: diesel::query_builder::QueryFragment<Pg>>(query: Q) -> Vec<String> {

@@ -304,11 +304,7 @@ mod tests {
     /// reused, and both picks take the lines in the promised order.
     #[test]
     fn picks_are_prepared_once_per_connection() {
-        use diesel_migrations::MigrationHarness;
-        let db = thunderphone_test_db::TestDb::create();
-        let mut conn = PgConnection::establish(db.url()).unwrap_or_else(|e| panic!("{e}"));
-        conn.run_pending_migrations(crate::MIGRATIONS)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (_db, mut conn) = crate::tests::migrated_connection();
         diesel::sql_query("INSERT INTO orgs (id, name, created_at) VALUES (1, 'Acme', now())")
             .execute(&mut conn)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -332,21 +328,7 @@ mod tests {
                 "+14155550101"
             ]
         );
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut prepared = |prefix: &str| {
-            diesel::sql_query(
-                "SELECT count(*) AS n FROM pg_prepared_statements \
-                 WHERE starts_with(statement, $1)",
-            )
-            .bind::<Text, _>(prefix)
-            .get_result::<Count>(&mut conn)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .n
-        };
+        let mut prepared = |fragment: &str| crate::tests::prepared_statements(&mut conn, fragment);
         assert_eq!(
             prepared("UPDATE demo_pool SET held = true"),
             2,

@@ -168,38 +168,17 @@ pub(super) fn versions(
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use diesel::sql_types::Text;
-    use diesel_migrations::MigrationHarness;
     use thunderphone_ports::PageLimit;
-    use thunderphone_test_db::TestDb;
 
     use super::*;
-
-    /// How many statements prepared on this connection contain `fragment`.
-    fn prepared(conn: &mut PgConnection, fragment: &str) -> i64 {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_prepared_statements \
-             WHERE strpos(statement, $1) > 0",
-        )
-        .bind::<Text, _>(fragment)
-        .get_result::<Count>(conn)
-        .unwrap()
-        .n
-    }
+    use crate::tests::{migrated_connection, prepared_statements};
 
     /// The hot reads are prepared once per connection and reused: the
     /// keyed find and a list page after a cursor (whose row comparison
     /// used to be a SQL literal, which Diesel never prepares).
     #[test]
     fn hot_reads_are_prepared_once_per_connection() {
-        let db = TestDb::create();
-        let mut conn = PgConnection::establish(db.url()).unwrap();
-        conn.run_pending_migrations(crate::MIGRATIONS).unwrap();
+        let (_db, mut conn) = migrated_connection();
         let org = OrgId::new(1).unwrap();
         let page = PageRequest {
             limit: PageLimit::new(10).unwrap(),
@@ -214,7 +193,11 @@ mod tests {
             let found = find_for_key(&mut conn, "no-such-hash", PhoneNumberId::new(1).unwrap());
             assert_eq!(found.unwrap(), None);
         }
-        assert_eq!(prepared(&mut conn, "(created_at, id) < ("), 1, "list page");
-        assert_eq!(prepared(&mut conn, "key_hash"), 1, "keyed find");
+        assert_eq!(
+            prepared_statements(&mut conn, "(created_at, id) < ("),
+            1,
+            "list page"
+        );
+        assert_eq!(prepared_statements(&mut conn, "key_hash"), 1, "keyed find");
     }
 }
