@@ -1,6 +1,7 @@
 //! Phone numbers, their version history and the demo pool.
 
 mod change;
+mod claim;
 mod create;
 mod first_free;
 mod pool;
@@ -148,7 +149,7 @@ impl NumberRepository for PgStore {
             let codes = area_codes[..tried].to_vec();
             let claimed = self
                 .claim("claim_pool_number", org_id, move |conn| {
-                    pool::claim(conn, org_id, &codes, now, actor)
+                    claim::claim(conn, org_id, &codes, now, actor)
                 })
                 .await?;
             if claimed.is_some() || tried >= area_codes.len() {

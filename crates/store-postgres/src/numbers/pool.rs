@@ -17,15 +17,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int2, Int8, Text};
-use thunderphone_domain::{
-    Actor, AreaCode, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp,
-};
+use diesel::sql_types::{Array, Int2, Text};
+use thunderphone_domain::{AreaCode, E164};
 
-use super::create::insert_claimed;
-use crate::error::{Failure, corrupt};
-use crate::prepared::Prepared;
-use crate::rows::id;
+use crate::error::Failure;
 
 /// The pool row of a demo-pool-shaped number (`+1 NPA 555-01XX`): its area
 /// code and line; `None` for any other number.
@@ -128,106 +123,6 @@ pub(crate) fn seed(conn: &mut PgConnection, codes: &[AreaCode]) -> Result<(), Fa
     Ok(())
 }
 
-/// A row of [`PICK`].
-#[derive(QueryableByName)]
-struct Picked {
-    #[diesel(sql_type = Text)]
-    area_code: String,
-    #[diesel(sql_type = Int2)]
-    line: i16,
-    #[diesel(sql_type = Int8)]
-    id: i64,
-}
-
-/// Takes the lowest free line of the first area code of `$1` that has one
-/// not locked by a concurrent claimer, marks it held, and draws the new
-/// number's id. The lateral subquery runs once per area code, in the
-/// order given, until one yields a row (no `ORDER BY` above it: sorting
-/// would run, and lock, every area code); each run reads the first entry
-/// of the free-lines index that it can lock, skipping rows other claimers
-/// hold locked.
-const PICK: &str = "\
-    UPDATE demo_pool SET held = true \
-    WHERE (area_code, line) = (\
-        SELECT free.area_code, free.line \
-        FROM unnest($1::text[]) AS wanted(area_code) \
-        CROSS JOIN LATERAL (\
-            SELECT area_code, line FROM demo_pool \
-            WHERE area_code = wanted.area_code AND NOT held \
-            ORDER BY line LIMIT 1 \
-            FOR UPDATE SKIP LOCKED\
-        ) AS free \
-        LIMIT 1\
-    ) \
-    RETURNING area_code, line, nextval(pg_get_serial_sequence('phone_numbers', 'id')) AS id";
-
-/// [`PICK`] for area codes given in ascending order (every area code, when
-/// the caller has no preference): the first of them with a free line is
-/// then simply the first free row in the free-lines index order, found by
-/// one index scan however many area codes before it are full, instead of
-/// one probe per full area code.
-const PICK_ASCENDING: &str = "\
-    UPDATE demo_pool SET held = true \
-    WHERE (area_code, line) = (\
-        SELECT area_code, line FROM demo_pool \
-        WHERE NOT held AND area_code = ANY($1::text[]) \
-        ORDER BY area_code, line LIMIT 1 \
-        FOR UPDATE SKIP LOCKED\
-    ) \
-    RETURNING area_code, line, nextval(pg_get_serial_sequence('phone_numbers', 'id')) AS id";
-
-/// `claim_pool_number`, once the rows of `codes` exist: one transaction
-/// that picks and holds a free row, inserts the number, its version 1 and
-/// its activation job. A picked row whose number turns out to be held
-/// (written around the store) stays marked held, and the next one is
-/// picked; each such pass fixes a row for good.
-pub(crate) fn claim(
-    conn: &mut PgConnection,
-    org_id: OrgId,
-    codes: &[AreaCode],
-    now: Timestamp,
-    actor: Option<Actor>,
-) -> Result<Option<PhoneNumber>, Failure> {
-    // Only codes with pool numbers: rows of other codes may exist in
-    // databases seeded before they were left out.
-    let codes: Vec<AreaCode> = codes
-        .iter()
-        .copied()
-        .filter(|code| code.has_demo_pool())
-        .collect();
-    let wanted: Vec<&str> = codes.iter().map(AreaCode::as_str).collect();
-    let pick = if codes.is_sorted_by(|a, b| a < b) {
-        PICK_ASCENDING
-    } else {
-        PICK
-    };
-    let passes = codes.len().saturating_mul(100);
-    conn.transaction(|conn| {
-        for _ in 0..passes {
-            // Prepared: planning the pick cost as much as running it.
-            let query = Prepared(diesel::sql_query(pick).bind::<Array<Text>, _>(&wanted));
-            let Some(picked) = query.get_result::<Picked>(conn).optional()? else {
-                return Ok(None);
-            };
-            let number = AreaCode::parse(&picked.area_code)
-                .ok()
-                .zip(u8::try_from(picked.line).ok())
-                .and_then(|(code, line)| E164::demo_pool(code, line))
-                .ok_or_else(|| corrupt("demo pool row", &picked.area_code))?;
-            let id = id("phone number id", picked.id, PhoneNumberId::new)?;
-            let created = NewPhoneNumber::demo(org_id, number, now).into_created(id);
-            if insert_claimed(conn, &created, actor)? {
-                return Ok(Some(created));
-            }
-            tracing::warn!(
-                number = %created.number(),
-                "demo pool row was free but its number is held; marked held"
-            );
-        }
-        Ok(None)
-    })
-}
-
 /// Holds the pool rows of the pool-shaped `numbers` (creating missing
 /// ones), in key order, so imports lock rows in the same order as each
 /// other. Call before inserting the numbers: claimers then skip the rows.
@@ -298,45 +193,6 @@ mod tests {
 
     fn area(code: &str) -> AreaCode {
         AreaCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"))
-    }
-
-    /// Each statement of a claim is prepared once per connection and
-    /// reused, and both picks take the lines in the promised order.
-    #[test]
-    fn picks_are_prepared_once_per_connection() {
-        let (_db, mut conn) = crate::tests::migrated_connection();
-        diesel::sql_query("INSERT INTO orgs (id, name, created_at) VALUES (1, 'Acme', now())")
-            .execute(&mut conn)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let org = OrgId::new(1).unwrap_or_else(|e| panic!("{e}"));
-        let ascending = [area("212"), area("415")];
-        let descending = [area("415"), area("212")];
-        seed(&mut conn, &ascending).unwrap_or_else(|e| panic!("{e:?}"));
-        let mut claimed = Vec::new();
-        for codes in [ascending, descending, ascending, descending] {
-            let number = claim(&mut conn, org, &codes, chrono::Utc::now(), None)
-                .unwrap_or_else(|e| panic!("{e:?}"))
-                .unwrap_or_else(|| panic!("free lines"));
-            claimed.push(number.number().to_string());
-        }
-        assert_eq!(
-            claimed,
-            [
-                "+12125550100",
-                "+14155550100",
-                "+12125550101",
-                "+14155550101"
-            ]
-        );
-        let mut prepared = |fragment: &str| crate::tests::prepared_statements(&mut conn, fragment);
-        assert_eq!(
-            prepared("UPDATE demo_pool SET held = true"),
-            2,
-            "one prepared statement per pick"
-        );
-        assert_eq!(prepared(r#"INSERT INTO "phone_numbers""#), 1);
-        assert_eq!(prepared(r#"INSERT INTO "phone_number_versions""#), 1);
-        assert_eq!(prepared(r#"INSERT INTO "activation_jobs""#), 1);
     }
 
     #[test]
