@@ -91,6 +91,34 @@ struct Leased {
     due_at: Timestamp,
 }
 
+impl Leased {
+    fn decode(&self) -> Result<ActivationJob, Failure> {
+        Ok(ActivationJob {
+            number_id: id("phone number id", self.phone_number_id, PhoneNumberId::new)?,
+            number: E164::from_canonical(&self.number).map_err(|e| corrupt("number", e))?,
+            attempts: u32::try_from(self.attempts).map_err(|e| corrupt("attempts", e))?,
+        })
+    }
+}
+
+/// Sets aside a leased job whose row cannot be read (a number written
+/// around the store that is not E.164, say), so that it stops failing
+/// every batch it is leased with: no longer leased, never due, its
+/// `last_error` saying why. Once the row is fixed, setting `due_at` to
+/// `now()` puts it back in the queue (OPERATIONS.md).
+fn park(conn: &mut PgConnection, raw_id: i64, unreadable: RepoError) -> Result<(), Failure> {
+    let why = format!("job set aside, its row cannot be read: {unreadable}");
+    tracing::error!(phone_number_id = raw_id, error = %unreadable, "activation job set aside");
+    diesel::update(activation_jobs::table.find(raw_id))
+        .set((
+            activation_jobs::lease_until.eq(None::<Timestamp>),
+            activation_jobs::due_at.eq(diesel::dsl::sql::<Timestamptz>("'infinity'")),
+            activation_jobs::last_error.eq(why),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Leases up to `$3` jobs due at `$1` (not leased, or lease expired) until
 /// `$2`, oldest due first. `FOR UPDATE SKIP LOCKED` makes concurrent
 /// leasers pass each other's rows by, and the row lock re-checks the
@@ -128,21 +156,14 @@ impl ActivationQueue for PgStore {
                 .load::<Leased>(conn)?;
                 // RETURNING keeps no order of its own.
                 rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
-                rows.into_iter()
-                    .map(|row| {
-                        Ok(ActivationJob {
-                            number_id: id(
-                                "phone number id",
-                                row.phone_number_id,
-                                PhoneNumberId::new,
-                            )?,
-                            number: E164::from_canonical(&row.number)
-                                .map_err(|e| corrupt("number", e))?,
-                            attempts: u32::try_from(row.attempts)
-                                .map_err(|e| corrupt("attempts", e))?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, Failure>>()
+                let mut jobs = Vec::with_capacity(rows.len());
+                for row in rows {
+                    match row.decode() {
+                        Ok(job) => jobs.push(job),
+                        Err(failure) => park(conn, row.phone_number_id, failure.into_repo())?,
+                    }
+                }
+                Ok(jobs)
             })
             .await?;
         let ids: Vec<i64> = jobs.iter().map(|job| job.number_id.get()).collect();

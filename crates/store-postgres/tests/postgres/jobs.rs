@@ -6,7 +6,7 @@ use thunderphone_ports::ActivationQueue;
 use thunderphone_store_contract::fixtures::{at, claim, tenant};
 use thunderphone_store_postgres::{PgStore, PoolOptions};
 
-use crate::support::{fresh, text};
+use crate::support::{execute, fresh, text};
 
 /// A worker whose lease expired cannot reschedule the job under the worker
 /// (of another store, e.g. another server instance) that leased it since;
@@ -55,4 +55,45 @@ async fn retry_at_only_applies_to_the_lease_it_was_given() {
     assert_eq!(jobs[0].attempts, 2);
     drop(second);
     drop(first);
+}
+
+/// A job whose row cannot be read (its number, written around the store,
+/// is not E.164) is set aside with the reason instead of failing every
+/// batch it is leased with; the other jobs of the batch are handed out.
+#[tokio::test]
+async fn an_unreadable_job_is_set_aside_not_failing_its_batch() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let number = claim(&*store, acme.org_id, "415", at(1)).await;
+    // Due before the readable job, so both are leased in one batch. The
+    // table's CHECK allows 2 digits; E.164 as the domain reads it, 3 to 15.
+    execute(
+        &url,
+        &format!(
+            "WITH bad AS (INSERT INTO phone_numbers (org_id, number, source, status, \
+             voip_verification_status, version, created_at, updated_at) \
+             VALUES ({}, '+12', 'demo', 'provisioning', 'unverified', 1, \
+             '2000-01-01Z', '2000-01-01Z') RETURNING id) \
+             INSERT INTO activation_jobs (phone_number_id, due_at) SELECT id, '2000-01-01Z' FROM bad",
+            acme.org_id
+        ),
+    );
+
+    let jobs = store.lease_due(at(2), at(12), 10).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|job| job.number_id).collect();
+    assert_eq!(ids, [number.id()]);
+    let reason = text(
+        &url,
+        "SELECT last_error AS text FROM activation_jobs \
+         WHERE due_at = 'infinity' AND lease_until IS NULL",
+    )
+    .unwrap_or_default();
+    assert!(
+        reason.starts_with("job set aside, its row cannot be read"),
+        "{reason}"
+    );
+    // Once the lease of the readable job ends, only it comes back.
+    let again = store.lease_due(at(12), at(22), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].number_id, number.id());
 }
