@@ -32,6 +32,9 @@ mod observability;
 #[path = "../api/operator.rs"]
 mod operator;
 
+#[path = "../api/provisioning.rs"]
+mod provisioning;
+
 #[path = "../api/races.rs"]
 mod races;
 

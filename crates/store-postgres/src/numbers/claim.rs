@@ -127,6 +127,10 @@ pub(crate) fn claim(
     let wanted: Vec<&str> = codes.iter().map(AreaCode::as_str).collect();
     let passes = codes.len().saturating_mul(100);
     for _ in 0..passes {
+        // The statement has committed when it returns: the checks below
+        // guard against a bug (a pool row outside `codes`, the SQL and the
+        // domain spelling a line differently), not against data, and
+        // would report it after the fact.
         let Some(claimed) = run(conn, sql, &wanted, &template, actor)? else {
             return Ok(None);
         };

@@ -1,173 +1,14 @@
-//! Property tests of the phone-number state machine (API.md §3).
-//!
-//! Arbitrary sequences of requested operations — provider callbacks,
-//! client updates with any status, transfers, verification outcomes,
-//! connection detachment — are applied to demo and VoIP numbers, and the
-//! invariants of API.md §2, §3, §7 and §8 are checked after every step.
+//! The invariants checked after every step.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use chrono::{Duration, TimeZone, Utc};
-use proptest::prelude::*;
 use thunderphone_domain::{
-    Actor, AgentId, AgentUpdate, ApiKeyId, ChangeKind, E164, NewPhoneNumber, OrgId, PhoneNumber,
-    PhoneNumberId, Source, Status, Timestamp, TransitionError, Updated, UserId, Verification,
+    AgentId, ChangeKind, PhoneNumber, Source, Status, Timestamp, TransitionError, Updated,
     VerificationStatus, Version, VoipConnectionId,
 };
 
-/// The org that holds the number at the start.
-const HOME_ORG: i64 = 1;
-
-/// One operation a client, the provider or the verifier may ask for.
-#[derive(Debug, Clone)]
-enum Op {
-    Activate,
-    FailProvisioning(String),
-    Update {
-        inbound: Option<Option<i64>>,
-        outbound: Option<Option<i64>>,
-        status: Option<Status>,
-    },
-    Transfer {
-        org: i64,
-        connection: Option<i64>,
-    },
-    Verify {
-        passed: bool,
-        reason: String,
-    },
-    DetachConnection,
-    CheckVerifiable,
-}
-
-/// An operation and how far the clock moved before it (it may go back a
-/// little: clocks of different hosts disagree).
-#[derive(Debug, Clone)]
-struct Step {
-    op: Op,
-    clock_delta_secs: i64,
-}
-
-fn agent_field() -> impl Strategy<Value = Option<Option<i64>>> {
-    prop_oneof![
-        2 => Just(None),
-        1 => Just(Some(None)),
-        3 => (1..=4i64).prop_map(|a| Some(Some(a))),
-    ]
-}
-
-fn status() -> impl Strategy<Value = Status> {
-    prop::sample::select(Status::ALL.to_vec())
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        3 => Just(Op::Activate),
-        1 => "[a-z ]{0,12}".prop_map(Op::FailProvisioning),
-        6 => (agent_field(), agent_field(), prop::option::of(status()))
-            .prop_map(|(inbound, outbound, status)| Op::Update { inbound, outbound, status }),
-        3 => (1..=3i64, prop::option::of(1..=3i64))
-            .prop_map(|(org, connection)| Op::Transfer { org, connection }),
-        4 => (any::<bool>(), "[a-z ]{0,12}").prop_map(|(passed, reason)| Op::Verify { passed, reason }),
-        1 => Just(Op::DetachConnection),
-        1 => Just(Op::CheckVerifiable),
-    ]
-}
-
-fn steps() -> impl Strategy<Value = Vec<Step>> {
-    prop::collection::vec(
-        (op(), -30..=120i64).prop_map(|(op, clock_delta_secs)| Step {
-            op,
-            clock_delta_secs,
-        }),
-        1..40,
-    )
-}
-
-fn start_time() -> Timestamp {
-    Utc.timestamp_opt(1_800_000_000, 0).single().unwrap()
-}
-
-fn new_number(source: Source) -> PhoneNumber {
-    let org = OrgId::new(HOME_ORG).unwrap();
-    let number = E164::parse("+14155550123").unwrap();
-    let new = match source {
-        Source::Demo => NewPhoneNumber::demo(org, number, start_time()),
-        Source::Voip => {
-            NewPhoneNumber::voip(org, number, VoipConnectionId::new(1).unwrap(), start_time())
-        }
-    };
-    new.into_created(PhoneNumberId::new(7).unwrap())
-}
-
-fn actor() -> Actor {
-    Actor {
-        user_id: UserId::new(4).unwrap(),
-        api_key_id: ApiKeyId::new(9).unwrap(),
-    }
-}
-
-/// What an operation did to the number.
-enum Outcome {
-    Changed(Updated),
-    Unchanged,
-    Refused(TransitionError),
-}
-
-fn apply(number: &PhoneNumber, op: &Op, now: Timestamp) -> Outcome {
-    let changed = |r: Result<Updated, TransitionError>| match r {
-        Ok(u) => Outcome::Changed(u),
-        Err(e) => Outcome::Refused(e),
-    };
-    match op {
-        Op::Activate => changed(number.activate(now)),
-        Op::FailProvisioning(reason) => changed(number.fail_provisioning(reason.clone(), now)),
-        Op::Update {
-            inbound,
-            outbound,
-            status,
-        } => {
-            let agents = AgentUpdate {
-                inbound: inbound.map(|a| a.map(|a| AgentId::new(a).unwrap())),
-                outbound: outbound.map(|a| a.map(|a| AgentId::new(a).unwrap())),
-            };
-            match number.update(agents, *status, now) {
-                Ok(Some(u)) => Outcome::Changed(u),
-                Ok(None) => Outcome::Unchanged,
-                Err(e) => Outcome::Refused(e),
-            }
-        }
-        Op::Transfer { org, connection } => changed(number.transfer(
-            OrgId::new(*org).unwrap(),
-            connection.map(|c| VoipConnectionId::new(c).unwrap()),
-            now,
-        )),
-        Op::Verify { passed, reason } => {
-            let outcome = if *passed {
-                Verification::Passed
-            } else {
-                Verification::Failed {
-                    reason: reason.clone(),
-                }
-            };
-            changed(number.record_verification(outcome, now))
-        }
-        Op::DetachConnection => match number.detach_connection(now) {
-            Some(u) => Outcome::Changed(u),
-            None => Outcome::Unchanged,
-        },
-        Op::CheckVerifiable => match number.check_verifiable() {
-            Ok(connection) => {
-                assert_eq!(Some(connection), number.voip_connection_id());
-                Outcome::Unchanged
-            }
-            Err(e) => Outcome::Refused(e),
-        },
-    }
-}
+use crate::ops::*;
 
 /// Invariants that hold for every reachable state.
-fn check_state(n: &PhoneNumber, source: Source) {
+pub(crate) fn check_state(n: &PhoneNumber, source: Source) {
     let p = n.parts();
     assert_eq!(p.source, source, "the source never changes");
     assert_eq!(p.id.get(), 7, "the id never changes");
@@ -234,7 +75,7 @@ fn legal_edge(source: Source, from: Status, to: Status) -> bool {
 }
 
 /// What a successful change must look like, given the operation.
-fn check_change(old: &PhoneNumber, op: &Op, now: Timestamp, updated: &Updated) {
+pub(crate) fn check_change(old: &PhoneNumber, op: &Op, now: Timestamp, updated: &Updated) {
     let new = &updated.number;
     let (o, p) = (old.parts(), new.parts());
     assert_eq!(p.version, o.version.next(), "+1 per recorded change");
@@ -379,7 +220,7 @@ fn check_change(old: &PhoneNumber, op: &Op, now: Timestamp, updated: &Updated) {
 }
 
 /// A refusal or a no-op must have been the only possible answer.
-fn check_unchanged(old: &PhoneNumber, op: &Op, refused: Option<&TransitionError>) {
+pub(crate) fn check_unchanged(old: &PhoneNumber, op: &Op, refused: Option<&TransitionError>) {
     let o = old.parts();
     let verifiable =
         o.source == Source::Voip && o.voip_connection_id.is_some() && o.status != Status::Released;
@@ -448,43 +289,4 @@ fn check_unchanged(old: &PhoneNumber, op: &Op, refused: Option<&TransitionError>
             assert_eq!(o.voip_connection_id, None);
         }
     }
-}
-
-fn run(source: Source, steps: &[Step]) {
-    let mut number = new_number(source);
-    let mut now = start_time();
-    let mut recorded_changes = 0i64;
-    check_state(&number, source);
-    for step in steps {
-        now += Duration::seconds(step.clock_delta_secs);
-        let before = number.clone();
-        match apply(&number, &step.op, now) {
-            Outcome::Changed(updated) => {
-                check_change(&number, &step.op, now, &updated);
-                number = updated.number;
-                recorded_changes += 1;
-            }
-            Outcome::Unchanged => check_unchanged(&number, &step.op, None),
-            Outcome::Refused(err) => check_unchanged(&number, &step.op, Some(&err)),
-        }
-        if number.version() == before.version() {
-            assert_eq!(number, before, "no version, no change");
-        }
-        assert!(number.updated_at() >= before.updated_at());
-        assert_eq!(number.version().get(), 1 + recorded_changes);
-        check_state(&number, source);
-    }
-}
-
-proptest! {
-    #[test]
-    fn demo_numbers_follow_the_state_machine(steps in steps()) {
-        run(Source::Demo, &steps);
-    }
-
-    #[test]
-    fn voip_numbers_follow_the_state_machine(steps in steps()) {
-        run(Source::Voip, &steps);
-    }
-
 }
