@@ -66,6 +66,13 @@ fn codes<'a>(rows: impl Iterator<Item = &'a thunderphone_nanp::AreaCodeRow>) -> 
         .collect()
 }
 
+/// Every area code of the table, parsed once: the "any" tier's list,
+/// asked for by every request without a preference.
+fn every_area_code() -> &'static [AreaCode] {
+    static EVERY: std::sync::OnceLock<Vec<AreaCode>> = std::sync::OnceLock::new();
+    EVERY.get_or_init(|| codes(thunderphone_nanp::all().iter()))
+}
+
 /// The fallback chain of API.md §5: area code, then a city's area codes
 /// (restricted to `state` when one is given: Springfield, IL is not
 /// Springfield, MA), then the state (or the area code's state), else
@@ -76,7 +83,7 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
         tiers.push(Tier {
             matched_on: MatchedOn::Any,
             query: NumberQuery::Any,
-            area_codes: codes(thunderphone_nanp::all().iter()),
+            area_codes: every_area_code().to_vec(),
         });
         return tiers;
     }
