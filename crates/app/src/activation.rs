@@ -157,7 +157,7 @@ impl App {
                 Ok(self
                     .ports
                     .jobs
-                    .retry_at(job.number_id, attempts, due, &error)
+                    .retry_at(&job, attempts, due, &error)
                     .await?)
             }
         }

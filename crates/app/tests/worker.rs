@@ -19,6 +19,7 @@ fn job(id: i64, number: &str, attempts: u32) -> ActivationJob {
         number_id: number_id(id),
         number: e164(number),
         attempts,
+        lease_until: t0(),
     }
 }
 
@@ -133,7 +134,8 @@ async fn a_change_racing_the_activation_is_read_again() {
 #[tokio::test(start_paused = true)]
 async fn a_failed_attempt_is_rescheduled_with_backoff() {
     let mut m = Mocks::new();
-    queue_once(&mut m, vec![job(7, "+14155550100", 0)]);
+    let leased = job(7, "+14155550100", 0);
+    queue_once(&mut m, vec![leased.clone()]);
     m.numbers
         .expect_find_number_unscoped()
         .returning(|_| Ok(Some(provisioning_demo(7, "+14155550100"))));
@@ -146,18 +148,19 @@ async fn a_failed_attempt_is_rescheduled_with_backoff() {
     m.jobs
         .expect_retry_at()
         .times(1)
-        .returning(move |id, attempts, due, error| {
+        .returning(move |job, attempts, due, error| {
             sink.lock()
                 .unwrap()
-                .push((id, attempts, due, error.to_owned()));
+                .push((job.clone(), attempts, due, error.to_owned()));
             Ok(())
         });
     let app = m.app();
 
     run_until(&app, || !retried.lock().unwrap().is_empty()).await;
 
-    let (id, attempts, due, error) = retried.lock().unwrap()[0].clone();
-    assert_eq!((id, attempts), (number_id(7), 1));
+    let (retried_job, attempts, due, error) = retried.lock().unwrap()[0].clone();
+    // The job as leased, lease included: the store matches its lease.
+    assert_eq!((retried_job, attempts), (leased, 1));
     assert_eq!(
         due,
         t0() + chrono::Duration::milliseconds(100),

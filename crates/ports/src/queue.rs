@@ -12,6 +12,11 @@ pub struct ActivationJob {
     pub number: E164,
     /// Failed attempts so far.
     pub attempts: u32,
+    /// The end of the lease it was handed out with: which lease this is.
+    /// A job handed out again after its lease expired gets a later one,
+    /// so [`ActivationQueue::retry_at`] can tell a late worker from the
+    /// current one.
+    pub lease_until: Timestamp,
 }
 
 /// The durable queue of activation jobs.
@@ -39,15 +44,18 @@ pub trait ActivationQueue: Send + Sync {
         limit: usize,
     ) -> Result<Vec<ActivationJob>, RepoError>;
 
-    /// Records a failed attempt: stores `attempts`, the error, and when the
-    /// job is due again, and releases the lease. A job that has ended
-    /// meanwhile is left alone (not an error).
+    /// Records a failed attempt of `job`: stores `attempts`, the error, and
+    /// when the job is due again, and releases the lease — only while the
+    /// job still holds the lease `job` was handed out with. A job that has
+    /// ended meanwhile, or was handed out again after that lease expired
+    /// (to any worker, of this store or another), is left alone (not an
+    /// error): its current holder decides.
     ///
     /// # Errors
     /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] only.
     async fn retry_at(
         &self,
-        number_id: PhoneNumberId,
+        job: &ActivationJob,
         attempts: u32,
         due: Timestamp,
         last_error: &str,

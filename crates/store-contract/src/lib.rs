@@ -155,6 +155,7 @@ macro_rules! contract_tests {
             jobs_start_with_claims_and_end_when_settled,
             jobs_leases_are_exclusive_until_they_expire,
             jobs_retry_at_reschedules,
+            jobs_retry_at_needs_the_current_lease,
             jobs_lease_oldest_first_within_limit,
             jobs_concurrent_leases_never_share_a_job,
             // Idempotency keys.

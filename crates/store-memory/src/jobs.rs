@@ -62,6 +62,7 @@ impl State {
                     number_id: id,
                     number,
                     attempts: job.attempts,
+                    lease_until,
                 });
             }
         }
@@ -103,8 +104,10 @@ impl State {
         }
     }
 
-    fn retry_at(&mut self, id: PhoneNumberId, attempts: u32, due: Timestamp) {
-        if let Some(job) = self.jobs.get_mut(&id) {
+    /// Reschedules the job of `leased` while it still holds that lease.
+    fn retry_at(&mut self, leased: &ActivationJob, attempts: u32, due: Timestamp) {
+        let held = |job: &&mut JobState| job.lease_until == Some(leased.lease_until);
+        if let Some(job) = self.jobs.get_mut(&leased.number_id).filter(held) {
             *job = JobState {
                 attempts,
                 due,
@@ -127,12 +130,12 @@ impl ActivationQueue for MemoryStore {
 
     async fn retry_at(
         &self,
-        number_id: PhoneNumberId,
+        job: &ActivationJob,
         attempts: u32,
         due: Timestamp,
         _last_error: &str,
     ) -> Result<(), RepoError> {
-        self.lock().retry_at(number_id, attempts, due);
+        self.lock().retry_at(job, attempts, due);
         Ok(())
     }
 }

@@ -3,9 +3,6 @@
 //! and deleted by the change that settles the number (or its deletion),
 //! inside those transactions; here they are leased and rescheduled.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Int8, Text, Timestamptz};
@@ -17,41 +14,6 @@ use crate::error::{Failure, corrupt};
 use crate::prepared::Prepared;
 use crate::rows::id;
 use crate::schema::activation_jobs;
-
-/// The leases this store handed out and not yet saw end: number id →
-/// lease end. `retry_at` reschedules a job only while its stored lease is
-/// still the one handed out, so a worker whose lease expired and went to
-/// a worker of another store cannot reschedule the job under it.
-#[derive(Debug, Default)]
-pub(crate) struct Leases(Mutex<HashMap<i64, Timestamp>>);
-
-impl Leases {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<i64, Timestamp>) -> T) -> T {
-        // The map holds no invariant a panicking holder could break.
-        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// Records leases handed out at `now` until `until`, and forgets those
-    /// that ended more than one lease length before `now` (their workers
-    /// are long gone, or the jobs ended through another store).
-    fn handed_out(&self, ids: &[i64], now: Timestamp, until: Timestamp) {
-        let length = until - now;
-        self.with(|leases| {
-            leases.retain(|_, end| *end + length > now);
-            leases.extend(ids.iter().map(|id| (*id, until)));
-        });
-    }
-
-    /// The lease handed out for a job, if any; forgotten.
-    fn take(&self, id: PhoneNumberId) -> Option<Timestamp> {
-        self.with(|leases| leases.remove(&id.get()))
-    }
-
-    /// Forgets the lease of a job that ended (its number settled or gone).
-    pub(crate) fn ended(&self, id: PhoneNumberId) {
-        self.with(|leases| leases.remove(&id.get()));
-    }
-}
 
 /// Queues the activation of a freshly claimed number, due at once.
 pub(crate) fn start(conn: &mut PgConnection, number: &PhoneNumber) -> Result<(), Failure> {
@@ -89,6 +51,8 @@ struct Leased {
     attempts: i32,
     #[diesel(sql_type = Timestamptz)]
     due_at: Timestamp,
+    #[diesel(sql_type = Timestamptz)]
+    lease_until: Timestamp,
 }
 
 impl Leased {
@@ -97,6 +61,7 @@ impl Leased {
             number_id: id("phone number id", self.phone_number_id, PhoneNumberId::new)?,
             number: E164::from_canonical(&self.number).map_err(|e| corrupt("number", e))?,
             attempts: u32::try_from(self.attempts).map_err(|e| corrupt("attempts", e))?,
+            lease_until: self.lease_until,
         })
     }
 }
@@ -134,7 +99,7 @@ const LEASE_DUE: &str = "\
         LIMIT $3 \
         FOR UPDATE SKIP LOCKED\
     ) \
-    RETURNING j.phone_number_id, p.number, j.attempts, j.due_at";
+    RETURNING j.phone_number_id, p.number, j.attempts, j.due_at, j.lease_until";
 
 #[async_trait]
 impl ActivationQueue for PgStore {
@@ -145,51 +110,46 @@ impl ActivationQueue for PgStore {
         limit: usize,
     ) -> Result<Vec<ActivationJob>, RepoError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let jobs = self
-            .run("lease_due", move |conn| {
-                let mut rows = Prepared(
-                    diesel::sql_query(LEASE_DUE)
-                        .bind::<Timestamptz, _>(now)
-                        .bind::<Timestamptz, _>(lease_until)
-                        .bind::<BigInt, _>(limit),
-                )
-                .load::<Leased>(conn)?;
-                // RETURNING keeps no order of its own.
-                rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
-                let mut jobs = Vec::with_capacity(rows.len());
-                for row in rows {
-                    match row.decode() {
-                        Ok(job) => jobs.push(job),
-                        Err(failure) => park(conn, row.phone_number_id, failure.into_repo())?,
-                    }
+        self.run("lease_due", move |conn| {
+            let mut rows = Prepared(
+                diesel::sql_query(LEASE_DUE)
+                    .bind::<Timestamptz, _>(now)
+                    .bind::<Timestamptz, _>(lease_until)
+                    .bind::<BigInt, _>(limit),
+            )
+            .load::<Leased>(conn)?;
+            // RETURNING keeps no order of its own.
+            rows.sort_by_key(|row| (row.due_at, row.phone_number_id));
+            let mut jobs = Vec::with_capacity(rows.len());
+            for row in rows {
+                match row.decode() {
+                    Ok(job) => jobs.push(job),
+                    Err(failure) => park(conn, row.phone_number_id, failure.into_repo())?,
                 }
-                Ok(jobs)
-            })
-            .await?;
-        let ids: Vec<i64> = jobs.iter().map(|job| job.number_id.get()).collect();
-        self.leases.handed_out(&ids, now, lease_until);
-        Ok(jobs)
+            }
+            Ok(jobs)
+        })
+        .await
     }
 
     async fn retry_at(
         &self,
-        number_id: PhoneNumberId,
+        job: &ActivationJob,
         attempts: u32,
         due: Timestamp,
         last_error: &str,
     ) -> Result<(), RepoError> {
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
         let last_error = last_error.to_owned();
-        // The lease this store handed out, or none (a job never leased).
-        let lease = self.leases.take(number_id);
+        let (number_id, lease) = (job.number_id.get(), job.lease_until);
         self.run("retry_at", move |conn| {
-            // A job that has ended meanwhile, or whose lease is no longer
-            // the one handed out (it expired and another store's worker
-            // holds the job now), matches no row: nothing to do.
+            // A job that has ended meanwhile, or that holds another lease
+            // now (this one expired and the job was handed out again, by
+            // this store or another), matches no row: nothing to do.
             diesel::update(
                 activation_jobs::table
-                    .find(number_id.get())
-                    .filter(activation_jobs::lease_until.is_not_distinct_from(lease)),
+                    .find(number_id)
+                    .filter(activation_jobs::lease_until.eq(lease)),
             )
             .set((
                 activation_jobs::attempts.eq(attempts),

@@ -43,7 +43,6 @@ use thunderphone_ports::StoreHealth;
 
 use crate::checkout::Manager;
 use crate::error::{Failure, pool_error};
-use crate::jobs::Leases;
 use crate::numbers::SeededCodes;
 
 /// Every migration under the workspace's `migrations/`, compiled in.
@@ -84,8 +83,6 @@ pub struct PgStore {
     seeded: SeededCodes,
     /// Held while creating demo-pool rows, so a burst seeds once.
     seeding: tokio::sync::Mutex<()>,
-    /// The leases this store handed out, for `retry_at`.
-    leases: Leases,
     /// Kept alive as long as the store, dropped after the pool (fields drop
     /// in declaration order): e.g. a test database to drop with the store.
     guard: Option<Box<dyn Any + Send + Sync>>,
@@ -126,7 +123,6 @@ impl PgStore {
             max_size: options.max_size,
             seeded: SeededCodes::default(),
             seeding: tokio::sync::Mutex::new(()),
-            leases: Leases::default(),
             guard: None,
         })
     }

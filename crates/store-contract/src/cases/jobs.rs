@@ -72,19 +72,44 @@ pub async fn jobs_leases_are_exclusive_until_they_expire<S: TestStore>(store: Ar
 pub async fn jobs_retry_at_reschedules<S: TestStore>(store: Arc<S>) {
     let acme = tenant(&*store, "acme").await;
     let number = claim(&*store, acme.org_id, "415", at(1)).await;
-    assert_eq!(leased(&*store, 2, 100, 10).await.len(), 1);
+    let jobs = store.lease_due(at(2), at(100), 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
     store
-        .retry_at(number.id(), 1, at(30), "carrier returned 503")
+        .retry_at(&jobs[0], 1, at(30), "carrier returned 503")
         .await
         .unwrap();
     assert!(leased(&*store, 29, 100, 10).await.is_empty(), "not due yet");
-    assert_eq!(leased(&*store, 30, 100, 10).await, vec![(number.id(), 1)]);
+    let again = store.lease_due(at(30), at(100), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].number_id, again[0].attempts), (number.id(), 1));
     activate(&*store, &number, at(31)).await;
+    store.retry_at(&again[0], 2, at(40), "late").await.unwrap();
+    assert!(leased(&*store, 200, 300, 10).await.is_empty());
+}
+
+/// A job handed out again after its lease expired belongs to its new
+/// lease: a retry recorded under the old one, even by the same store (two
+/// attempts of one worker, say), changes nothing; the current one counts.
+pub async fn jobs_retry_at_needs_the_current_lease<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let number = claim(&*store, acme.org_id, "415", at(1)).await;
+    let first = store.lease_due(at(2), at(12), 10).await.unwrap();
+    let second = store.lease_due(at(12), at(22), 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(second.len(), 1);
+    assert_ne!(first[0].lease_until, second[0].lease_until);
+
     store
-        .retry_at(number.id(), 2, at(40), "late")
+        .retry_at(&first[0], 1, at(13), "too late")
         .await
         .unwrap();
-    assert!(leased(&*store, 200, 300, 10).await.is_empty());
+    assert!(
+        leased(&*store, 15, 25, 10).await.is_empty(),
+        "still held by the second lease"
+    );
+    store.retry_at(&second[0], 1, at(30), "busy").await.unwrap();
+    assert!(leased(&*store, 29, 40, 10).await.is_empty(), "not due yet");
+    assert_eq!(leased(&*store, 30, 40, 10).await, vec![(number.id(), 1)]);
 }
 
 /// Oldest due first, at most `limit`.

@@ -13,8 +13,8 @@ pub(crate) use pool::SeededCodes;
 use async_trait::async_trait;
 use diesel::PgConnection;
 use thunderphone_domain::{
-    Actor, AreaCode, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Status, Timestamp,
-    Version, VersionSnapshot,
+    Actor, AreaCode, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Timestamp, Version,
+    VersionSnapshot,
 };
 use thunderphone_ports::{
     Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
@@ -247,13 +247,8 @@ impl NumberRepository for PgStore {
     }
 
     async fn save_change(&self, change: NumberChange) -> Result<PhoneNumber, RepoError> {
-        let saved = self
-            .run("save_change", move |conn| change::save(conn, change))
-            .await?;
-        if saved.status() != Status::Provisioning {
-            self.leases.ended(saved.id());
-        }
-        Ok(saved)
+        self.run("save_change", move |conn| change::save(conn, change))
+            .await
     }
 
     async fn delete_number(
@@ -262,13 +257,10 @@ impl NumberRepository for PgStore {
         id: PhoneNumberId,
         expected: Option<Version>,
     ) -> Result<PhoneNumber, RepoError> {
-        let deleted = self
-            .run("delete_number", move |conn| {
-                change::delete(conn, org_id, id, expected)
-            })
-            .await?;
-        self.leases.ended(id);
-        Ok(deleted)
+        self.run("delete_number", move |conn| {
+            change::delete(conn, org_id, id, expected)
+        })
+        .await
     }
 
     async fn list_versions(

@@ -301,12 +301,10 @@ async fn stats_count_numbers_jobs_and_connections() {
         .delete_number(acme.org_id, gone.id(), None)
         .await
         .unwrap();
-    let jobs = store.lease_due(at(10), at(20), 1).await.unwrap();
-    assert_eq!(jobs[0].number_id, leased.id());
-    store
-        .retry_at(waiting.id(), 1, at(60), "busy")
-        .await
-        .unwrap();
+    let jobs = store.lease_due(at(10), at(20), 2).await.unwrap();
+    let ids: Vec<_> = jobs.iter().map(|job| job.number_id).collect();
+    assert_eq!(ids, [leased.id(), waiting.id()]);
+    store.retry_at(&jobs[1], 1, at(60), "busy").await.unwrap();
 
     let stats = store.stats(at(10)).await.unwrap().expect("kept");
     assert_eq!(

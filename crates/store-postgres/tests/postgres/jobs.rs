@@ -22,11 +22,13 @@ async fn retry_at_only_applies_to_the_lease_it_was_given() {
     let acme = tenant(&*first, "acme").await;
     let number = claim(&*first, acme.org_id, "415", at(1)).await;
 
-    assert_eq!(first.lease_due(at(2), at(12), 10).await.unwrap().len(), 1);
+    let early = first.lease_due(at(2), at(12), 10).await.unwrap();
+    assert_eq!(early.len(), 1);
     // The lease expires at 12 and the other store's worker takes the job.
-    assert_eq!(second.lease_due(at(12), at(22), 10).await.unwrap().len(), 1);
+    let taken = second.lease_due(at(12), at(22), 10).await.unwrap();
+    assert_eq!(taken.len(), 1);
     first
-        .retry_at(number.id(), 1, at(13), "too late")
+        .retry_at(&early[0], 1, at(13), "too late")
         .await
         .unwrap();
     assert!(
@@ -37,18 +39,16 @@ async fn retry_at_only_applies_to_the_lease_it_was_given() {
             .is_empty(),
         "still leased by the second worker"
     );
-    second
-        .retry_at(number.id(), 1, at(30), "busy")
-        .await
-        .unwrap();
+    second.retry_at(&taken[0], 1, at(30), "busy").await.unwrap();
     let error = text(&url, "SELECT last_error AS text FROM activation_jobs");
     assert_eq!(error.as_deref(), Some("busy"));
+    assert_eq!(number.id(), taken[0].number_id);
 
     // Nobody takes over this lease: its worker, late, still records.
     let jobs = first.lease_due(at(30), at(40), 10).await.unwrap();
     assert_eq!(jobs[0].attempts, 1);
     first
-        .retry_at(number.id(), 2, at(60), "late but alone")
+        .retry_at(&jobs[0], 2, at(60), "late but alone")
         .await
         .unwrap();
     let jobs = second.lease_due(at(60), at(70), 10).await.unwrap();
