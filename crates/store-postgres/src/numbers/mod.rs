@@ -202,8 +202,10 @@ impl NumberRepository for PgStore {
         key_hash: &str,
         id: PhoneNumberId,
     ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        if let Some(reads) = &self.reads {
-            return reads.find_for_key(key_hash, id).await;
+        if let Some(reads) = &self.reads
+            && let Some(read) = reads.find_for_key(key_hash, id).await
+        {
+            return read;
         }
         let key_hash = key_hash.to_owned();
         self.run("find_number_for_key", move |conn| {
