@@ -202,10 +202,8 @@ impl NumberRepository for PgStore {
         key_hash: &str,
         id: PhoneNumberId,
     ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        if let Some(reads) = &self.reads
-            && let Some(read) = reads.find_for_key(key_hash, id).await
-        {
-            return read;
+        if let Some(reads) = &self.reads {
+            return reads.find_for_key(key_hash, id).await;
         }
         let key_hash = key_hash.to_owned();
         self.run("find_number_for_key", move |conn| {
