@@ -16,7 +16,6 @@
 //!   binary ([`MIGRATIONS`]); run them with [`PgStore::run_migrations`].
 
 mod agents;
-mod async_reads;
 mod checkout;
 mod connections;
 mod error;
@@ -42,9 +41,6 @@ use thunderphone_ports::RepoError;
 #[cfg(doc)]
 use thunderphone_ports::StoreHealth;
 
-pub use crate::async_reads::READ_CONNECTIONS;
-
-use crate::async_reads::AsyncReads;
 use crate::checkout::Manager;
 use crate::error::{Failure, pool_error};
 use crate::numbers::SeededCodes;
@@ -87,9 +83,6 @@ pub struct PgStore {
     seeded: SeededCodes,
     /// Held while creating demo-pool rows, so a burst seeds once.
     seeding: tokio::sync::Mutex<()>,
-    /// The hottest read on per-thread asynchronous connections; `None`
-    /// when the URL is one only libpq reads (that read then blocks too).
-    reads: Option<AsyncReads>,
     /// Kept alive as long as the store, dropped after the pool (fields drop
     /// in declaration order): e.g. a test database to drop with the store.
     guard: Option<Box<dyn Any + Send + Sync>>,
@@ -125,19 +118,11 @@ impl PgStore {
             .test_on_check_out(true)
             .error_handler(Box::new(TracingErrorHandler))
             .build_unchecked(Manager::new(url));
-        // Per thread: a core's share of the pool (one HTTP worker per core
-        // by default), so reads add at most about one pool's worth of
-        // connections.
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let per_thread = usize::try_from(options.max_size)
-            .unwrap_or(1)
-            .div_ceil(cores);
         Ok(Self {
             pool,
             max_size: options.max_size,
             seeded: SeededCodes::default(),
             seeding: tokio::sync::Mutex::new(()),
-            reads: AsyncReads::new(url, per_thread, options.connection_timeout),
             guard: None,
         })
     }

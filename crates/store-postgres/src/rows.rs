@@ -47,20 +47,20 @@ pub(crate) fn version(raw: i64) -> Result<Version, Failure> {
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = phone_numbers, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct NumberRow {
-    pub(crate) id: i64,
-    pub(crate) org_id: i64,
-    pub(crate) number: String,
-    pub(crate) source: String,
-    pub(crate) status: String,
-    pub(crate) inbound_agent_id: Option<i64>,
-    pub(crate) outbound_agent_id: Option<i64>,
-    pub(crate) voip_connection_id: Option<i64>,
-    pub(crate) voip_verification_status: String,
-    pub(crate) voip_last_verified_at: Option<Timestamp>,
-    pub(crate) status_reason: Option<String>,
-    pub(crate) version: i64,
-    pub(crate) created_at: Timestamp,
-    pub(crate) updated_at: Timestamp,
+    id: i64,
+    org_id: i64,
+    number: String,
+    source: String,
+    status: String,
+    inbound_agent_id: Option<i64>,
+    outbound_agent_id: Option<i64>,
+    voip_connection_id: Option<i64>,
+    voip_verification_status: String,
+    voip_last_verified_at: Option<Timestamp>,
+    status_reason: Option<String>,
+    version: i64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 impl NumberRow {

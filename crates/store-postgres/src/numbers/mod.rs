@@ -202,9 +202,6 @@ impl NumberRepository for PgStore {
         key_hash: &str,
         id: PhoneNumberId,
     ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        if let Some(reads) = &self.reads {
-            return reads.find_for_key(key_hash, id).await;
-        }
         let key_hash = key_hash.to_owned();
         self.run("find_number_for_key", move |conn| {
             read::find_for_key(conn, &key_hash, id)

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use diesel::prelude::*;
 use thunderphone_domain::{
     E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Source, Status, Updated,
     VoipProvider,
@@ -15,7 +16,7 @@ use thunderphone_store_contract::fixtures::{
     sealed, tenant,
 };
 
-use crate::support::{count, fresh, kill_connections, text};
+use crate::support::{Count, count, fresh, text};
 
 #[tokio::test]
 async fn sealed_credentials_are_stored_as_given_and_never_printed() {
@@ -198,6 +199,29 @@ async fn deleted_numbers_release_their_references() {
         .delete_connection(acme.org_id, trunk.id, at(3), None)
         .await
         .unwrap();
+}
+
+/// Terminates every connection to the database but the admin's own and
+/// waits until they are gone; returns how many there were.
+fn kill_connections(url: &str) -> i64 {
+    let mut admin = PgConnection::establish(url).unwrap();
+    let others = "FROM pg_stat_activity WHERE datname = current_database() \
+                  AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    let killed = diesel::sql_query(format!(
+        "SELECT count(pg_terminate_backend(pid)) AS n {others}"
+    ))
+    .get_result::<Count>(&mut admin)
+    .unwrap();
+    for _ in 0..100 {
+        let left = diesel::sql_query(format!("SELECT count(*) AS n {others}"))
+            .get_result::<Count>(&mut admin)
+            .unwrap();
+        if left.n == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed.n
 }
 
 /// Connections the server dropped while idle (a restart, an admin's

@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod async_reads;
 mod edges;
 mod jobs;
 mod pool;

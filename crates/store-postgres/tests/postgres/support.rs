@@ -58,26 +58,3 @@ pub fn execute(url: &str, sql: &str) {
     let mut conn = PgConnection::establish(url).unwrap();
     diesel::sql_query(sql).execute(&mut conn).unwrap();
 }
-
-/// Terminates every connection to the database but the admin's own and
-/// waits until they are gone; returns how many there were.
-pub fn kill_connections(url: &str) -> i64 {
-    let mut admin = PgConnection::establish(url).unwrap();
-    let others = "FROM pg_stat_activity WHERE datname = current_database() \
-                  AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
-    let killed = diesel::sql_query(format!(
-        "SELECT count(pg_terminate_backend(pid)) AS n {others}"
-    ))
-    .get_result::<Count>(&mut admin)
-    .unwrap();
-    for _ in 0..100 {
-        let left = diesel::sql_query(format!("SELECT count(*) AS n {others}"))
-            .get_result::<Count>(&mut admin)
-            .unwrap();
-        if left.n == 0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    killed.n
-}
