@@ -25,7 +25,8 @@
 # BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_DURATION (15),
 # BENCH_POOL_SIZE (the service's THUNDERPHONE_DB_POOL_SIZE, 16),
 # BENCH_WORKERS (THUNDERPHONE_WORKERS, unset = one per core), BENCH_PORT
-# (18480), BENCH_CEILING_PORT (18481), BENCH_SKIP_BUILD=1 (use the binaries
+# (18480), BENCH_CEILING_PORT (18481), BENCH_SSLMODE (disable: every
+# connection of the run without TLS), BENCH_SKIP_BUILD=1 (use the binaries
 # as built), BENCH_KEEP_DB=1, BENCH_KEEP_SERVER=1 (leave the server running
 # at the end, for profiling; its pid is printed).
 set -Eeuo pipefail
@@ -130,7 +131,13 @@ done
 
 DB=tp_bench_${RUN_ID,,}_$$
 DB=${DB//[^a-z0-9_]/_}
-DB_URL=${PG_URL%/*}/$DB
+# Every connection of the run — pgbench's, psql's and the service's —
+# without TLS (BENCH_SSLMODE, default disable): on one machine TLS protects
+# nothing, and libpq's default (`prefer`) negotiates it whenever the
+# server has `ssl = on` (Debian's default). The same setting on both
+# sides keeps the comparison with pgbench like for like.
+SSLMODE=${BENCH_SSLMODE:-disable}
+DB_URL=${PG_URL%/*}/$DB?sslmode=$SSLMODE
 log "creating database $DB"
 psql -X -q "$PG_URL" -c "CREATE DATABASE $DB" >/dev/null
 DATABASE_URL=$DB_URL "$BIN" migrate >"$OUT/migrate.log" 2>&1 || {
@@ -473,7 +480,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
     echo "ThunderPhone benchmark $RUN_ID: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(psql -X -tA "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
-    echo "$ROWS numbers loaded in ${LOAD_SECS}s; $CONNS connections, $THREADS threads, ${DURATION}s per case; service pool $POOL; commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes')"
+    echo "$ROWS numbers loaded in ${LOAD_SECS}s; $CONNS connections, $THREADS threads, ${DURATION}s per case; service pool $POOL; sslmode=$SSLMODE; commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes')"
     echo
     printf '| %-38s | %9s | %8s | %8s | %9s | %9s | %10s | %8s | %6s | %s\n' case 'req/s' 'p50 ms' 'p99 ms' '× pgbench' 'peak RSS' 'server CPU' 'PG CPU' 'others' 'notes |'
     printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..40})" "----------:" "---------:" "---------:" "----------:" "----------:" "-----------:" "---------:" "-------:" '---|'
