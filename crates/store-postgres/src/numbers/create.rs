@@ -1,4 +1,6 @@
-//! Creating numbers: what every claim inserts, and batch imports.
+//! Creating numbers: what a carrier claim inserts, and batch imports.
+//! (A pool claim writes the same three rows in one statement:
+//! `claim.rs`; keep the two in step.)
 
 use std::collections::{HashMap, HashSet};
 
@@ -72,7 +74,8 @@ fn record_created(
 /// Inserts a claimed number unless a live number holds it already (or a
 /// racing transaction inserts it first: `ON CONFLICT … DO NOTHING` on the
 /// live-number index waits for that one to finish), then its version 1
-/// and its activation job. `false` when the number was held.
+/// and its activation job. `false` when the number was held. The pool
+/// claim's statement (`claim.rs`) is the same in SQL.
 pub(super) fn insert_claimed(
     conn: &mut PgConnection,
     created: &PhoneNumber,
