@@ -119,6 +119,7 @@ macro_rules! contract_tests {
             // Reads in the name of an API key.
             keyed_find_authenticates_and_scopes,
             keyed_list_authenticates_and_scopes,
+            keyed_finds_in_flight_together_each_get_their_own_answer,
             // Listing numbers.
             list_numbers_newest_first_ties_by_id_desc,
             list_numbers_applies_each_filter,

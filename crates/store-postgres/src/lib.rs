@@ -16,6 +16,7 @@
 //!   binary ([`MIGRATIONS`]); run them with [`PgStore::run_migrations`].
 
 mod agents;
+mod batch;
 mod checkout;
 mod connections;
 mod error;
@@ -41,9 +42,10 @@ use thunderphone_ports::RepoError;
 #[cfg(doc)]
 use thunderphone_ports::StoreHealth;
 
+use crate::batch::{BatchLimits, Batcher};
 use crate::checkout::Manager;
 use crate::error::{Failure, pool_error};
-use crate::numbers::SeededCodes;
+use crate::numbers::{KeyedFind, KeyedRead, SeededCodes, find_for_keys};
 
 /// Every migration under the workspace's `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -83,6 +85,8 @@ pub struct PgStore {
     seeded: SeededCodes,
     /// Held while creating demo-pool rows, so a burst seeds once.
     seeding: tokio::sync::Mutex<()>,
+    /// `find_number_for_key` calls, answered together when they overlap.
+    keyed_reads: Batcher<KeyedRead, KeyedFind>,
     /// Kept alive as long as the store, dropped after the pool (fields drop
     /// in declaration order): e.g. a test database to drop with the store.
     guard: Option<Box<dyn Any + Send + Sync>>,
@@ -118,11 +122,24 @@ impl PgStore {
             .test_on_check_out(true)
             .error_handler(Box::new(TracingErrorHandler))
             .build_unchecked(Manager::new(url));
+        let keyed_reads = {
+            let pool = pool.clone();
+            Batcher::new(keyed_read_limits(options.max_size), move |reads| {
+                let _entered = tracing::debug_span!(
+                    "postgres",
+                    op = "find_number_for_key",
+                    batch = reads.len()
+                )
+                .entered();
+                with_connection(&pool, |conn| find_for_keys(conn, reads))
+            })
+        };
         Ok(Self {
             pool,
             max_size: options.max_size,
             seeded: SeededCodes::default(),
             seeding: tokio::sync::Mutex::new(()),
+            keyed_reads,
             guard: None,
         })
     }
@@ -188,16 +205,41 @@ impl PgStore {
         let span = tracing::debug_span!("postgres", op);
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut checked = pool.get().map_err(pool_error)?;
-            let outcome = work(&mut checked.conn);
-            if outcome.as_ref().is_err_and(Failure::connection_lost) {
-                // Closed instead of pooled again; see `checkout.rs`.
-                checked.lost = true;
-            }
-            outcome.map_err(Failure::into_repo)
+            with_connection(&pool, work)
         })
         .await
         .map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?
+    }
+}
+
+/// Runs `work` with a connection from `pool`, on the calling (blocking)
+/// thread, and gives the connection back, or closes it if `work` found it
+/// lost.
+fn with_connection<T>(
+    pool: &Pool<Manager>,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, Failure>,
+) -> Result<T, RepoError> {
+    let mut checked = pool.get().map_err(pool_error)?;
+    let outcome = work(&mut checked.conn);
+    if outcome.as_ref().is_err_and(Failure::connection_lost) {
+        // Closed instead of pooled again; see `checkout.rs`.
+        checked.lost = true;
+    }
+    outcome.map_err(Failure::into_repo)
+}
+
+/// How keyed reads are batched with a pool of `max_size` connections.
+///
+/// Two runners: one batch can be in PostgreSQL while the other is being
+/// decoded and answered; more would only split the same reads into
+/// smaller statements, at more CPU per read (`docs/PERFORMANCE.md`).
+/// Never more than half the pool (at least one connection), so other
+/// calls keep connections. A batch is bounded so one statement stays
+/// small.
+fn keyed_read_limits(max_size: u32) -> BatchLimits {
+    BatchLimits {
+        max_batch: 64,
+        max_runners: usize::try_from(max_size.div_ceil(2).min(2)).unwrap_or(1),
     }
 }
 

@@ -64,6 +64,11 @@ pub(crate) struct NumberRow {
 }
 
 impl NumberRow {
+    /// The row's id, readable before (and whether or not) it decodes.
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
     /// Restores the domain number.
     pub(crate) fn into_domain(self) -> Result<PhoneNumber, Failure> {
         Ok(PhoneNumber::restore(PhoneNumberParts {

@@ -165,3 +165,15 @@ async fn prepare_pool_creates_the_rows_ahead_of_claims() {
     assert_eq!(rows.iter().filter(|(c, _)| c == "212").count(), 100);
     assert!(rows.iter().all(|(_, held)| !held));
 }
+
+/// Keyed reads use two connections at most, and never more than half the
+/// pool (at least one).
+#[test]
+fn keyed_reads_leave_the_pool_to_other_calls() {
+    let runners = |size| crate::keyed_read_limits(size).max_runners;
+    assert_eq!(runners(1), 1);
+    assert_eq!(runners(2), 1);
+    assert_eq!(runners(3), 2);
+    assert_eq!(runners(16), 2);
+    assert!(crate::keyed_read_limits(16).max_batch > 1);
+}

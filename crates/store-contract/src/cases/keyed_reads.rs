@@ -162,3 +162,55 @@ pub async fn keyed_list_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
         assert_eq!(read, Ok(None), "{hash}");
     }
 }
+
+/// Many keyed finds in flight at once (a store may answer them together)
+/// each get exactly the answer they would get alone: their own key's
+/// principal and only their own org's numbers.
+pub async fn keyed_finds_in_flight_together_each_get_their_own_answer<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let initech = tenant(&*store, "initech").await;
+    let mut held = Vec::new();
+    for (n, tenant) in [&acme, &globex, &initech].into_iter().enumerate() {
+        for k in 0..3 {
+            let number = claim(&*store, tenant.org_id, "415", at(n as i64 * 10 + k)).await;
+            held.push((tenant.org_id, number));
+        }
+    }
+    store
+        .revoke_api_key(initech.api_key_id, at(100))
+        .await
+        .unwrap();
+
+    let keys = [&acme, &globex, &initech];
+    let mut asked = Vec::new();
+    for _round in 0..4 {
+        for key in keys {
+            for (_, number) in &held {
+                asked.push((key.key_hash.clone(), number.id()));
+            }
+            asked.push((key.key_hash.clone(), missing_number()));
+        }
+        asked.push(("hash-nobody".to_owned(), held[0].1.id()));
+    }
+    let answers = futures::future::join_all(
+        asked
+            .iter()
+            .map(|(hash, id)| store.find_number_for_key(hash, *id)),
+    )
+    .await;
+
+    for ((hash, id), answer) in asked.iter().zip(answers) {
+        let expected = [&acme, &globex]
+            .into_iter()
+            .find(|tenant| &tenant.key_hash == hash)
+            .map(|tenant| Authenticated {
+                principal: owner(tenant),
+                value: held
+                    .iter()
+                    .find(|(org, number)| *org == tenant.org_id && number.id() == *id)
+                    .map(|(_, number)| number.clone()),
+            });
+        assert_eq!(answer.unwrap(), expected, "{hash} asking for {id:?}");
+    }
+}

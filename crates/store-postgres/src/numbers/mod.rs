@@ -9,6 +9,7 @@ mod read;
 
 pub(crate) use change::write_change;
 pub(crate) use pool::SeededCodes;
+pub(crate) use read::{KeyedFind, KeyedRead, find_for_keys};
 
 use async_trait::async_trait;
 use diesel::PgConnection;
@@ -203,10 +204,7 @@ impl NumberRepository for PgStore {
         id: PhoneNumberId,
     ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
         let key_hash = key_hash.to_owned();
-        self.run("find_number_for_key", move |conn| {
-            read::find_for_key(conn, &key_hash, id)
-        })
-        .await
+        self.keyed_reads.call(KeyedRead { key_hash, id }).await
     }
 
     async fn list_numbers_for_key(
