@@ -295,16 +295,26 @@ pg_jiffies() {
           split(substr($0, cl + 2), f, " "); sum += f[12] + f[13] + f[14] + f[15] }
         END { printf "%d\n", sum }'
 }
-OTHERS_J0='' OTHERS_T0='' CPU_PID='' CPU_SRV0='' CPU_PG0=''
+# Transactions the bench database ended (PostgreSQL's statistics): the
+# read cases commit one per statement, so per request this is the number
+# of statements a request cost. Backends report these at most once a
+# second, so a case's figure is good to about a second's worth.
+pg_xacts() {
+    psql -X -tA "$PG_URL" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$DB'"
+}
+OTHERS_J0='' OTHERS_T0='' CPU_PID='' CPU_SRV0='' CPU_PG0='' CPU_XACTS0=''
 cpu_begin() { # pid of the process under test (may be empty)
-    CPU_PID=$1 CPU_SRV0=$(proc_jiffies "$1") CPU_PG0=$(pg_jiffies)
+    CPU_PID=$1 CPU_SRV0=$(proc_jiffies "$1") CPU_PG0=$(pg_jiffies) CPU_XACTS0=$(pg_xacts)
     OTHERS_J0=$(others_jiffies) OTHERS_T0=$(now_ns)
 }
 # cpu_end REQUESTS: sets CASE_OTHERS (% of the machine), CASE_SRV_US and
-# CASE_PG_US (CPU µs per request of the process under test / PostgreSQL).
+# CASE_PG_US (CPU µs per request of the process under test / PostgreSQL),
+# CASE_XACTS (database transactions per request).
 cpu_end() {
-    local requests=$1 j1 t1 srv pg
-    j1=$(others_jiffies) t1=$(now_ns) srv=$(proc_jiffies "$CPU_PID") pg=$(pg_jiffies)
+    local requests=$1 j1 t1 srv pg xacts
+    j1=$(others_jiffies) t1=$(now_ns) srv=$(proc_jiffies "$CPU_PID") pg=$(pg_jiffies) xacts=$(pg_xacts)
+    CASE_XACTS=$(awk -v x="$((xacts - CPU_XACTS0))" -v n="$requests" \
+        'BEGIN { if (n <= 0) print "-"; else printf "%.2f", x / n }')
     CASE_OTHERS=$(awk -v j="$((j1 - OTHERS_J0))" -v ns="$((t1 - OTHERS_T0))" -v hz="$CLK_TCK" -v cpus="$(nproc)" \
         'BEGIN { if (j < 0) j = 0; printf "%.0f", 100 * j / hz / (ns / 1e9) / cpus }')
     CASE_SRV_US=$(awk -v j="$((srv - CPU_SRV0))" -v n="$requests" -v hz="$CLK_TCK" -v p="$CPU_PID" \
@@ -313,8 +323,8 @@ cpu_end() {
         'BEGIN { if (n <= 0) print "-"; else printf "%.0f", j / hz * 1e6 / n }')
 }
 
-# record CASE RPS P50_MS P99_MS RSS_KIB SRV_US PG_US OTHERS_PCT NOTE
-record() { printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$@" >>"$RESULTS"; }
+# record CASE RPS P50_MS P99_MS RSS_KIB SRV_US PG_US XACTS OTHERS_PCT NOTE
+record() { printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$@" >>"$RESULTS"; }
 
 kv() { grep "^$2=" "$1" | cut -d= -f2; }
 us_to_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
@@ -390,7 +400,7 @@ read -r PGB_P50 PGB_P99 < <(cat "$PGB_DIR"/tx.* | awk '{ print $3 }' | sort -n |
       printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }')
 rm -f "$PGB_DIR"/tx.*
 log "  $PGB_TPS tps, p50 $PGB_P50 ms, p99 $PGB_P99 ms; CPU/tx ${CASE_PG_US} µs PostgreSQL; other work ${CASE_OTHERS}% CPU"
-record "pgbench: auth lookup + SELECT by id" "$PGB_TPS" "$PGB_P50" "$PGB_P99" "" "-" "$CASE_PG_US" "$CASE_OTHERS" "the limit (-M prepared, 2 statements/tx)"
+record "pgbench: auth lookup + SELECT by id" "$PGB_TPS" "$PGB_P50" "$PGB_P99" "" "-" "$CASE_PG_US" "$CASE_XACTS" "$CASE_OTHERS" "the limit (-M prepared, 2 statements/tx)"
 
 # The framework ceiling.
 log "starting the ceiling"
@@ -401,7 +411,7 @@ WRK_RESULT=/dev/null wrk -t"$THREADS" -c"$CONNS" -d2s "http://127.0.0.1:$CEILING
 wrk_case ceiling plain.lua "http://127.0.0.1:$CEILING_PORT/" "$CEILING_PID"
 record "ceiling: bare actix-web, fixed JSON" "$(kv "$OUT/ceiling.res" rps)" \
     "$(us_to_ms "$(kv "$OUT/ceiling.res" p50_us)")" "$(us_to_ms "$(kv "$OUT/ceiling.res" p99_us)")" \
-    "$CASE_RSS" "$CASE_SRV_US" "-" "$CASE_OTHERS" "RSS and CPU of the ceiling process"
+    "$CASE_RSS" "$CASE_SRV_US" "-" "-" "$CASE_OTHERS" "RSS and CPU of the ceiling process"
 kill "$CEILING_PID" 2>/dev/null || true
 wait "$CEILING_PID" 2>/dev/null || true
 CEILING_PID=
@@ -413,7 +423,7 @@ wrk_service_case() {
     local errors=$(($(kv "$res" non2xx3xx) + $(kv "$res" socket_errors)))
     ((errors == 0)) || note="${note:+$note; }$errors errors"
     record "$3" "$(kv "$res" rps)" "$(us_to_ms "$(kv "$res" p50_us)")" \
-        "$(us_to_ms "$(kv "$res" p99_us)")" "$CASE_RSS" "$CASE_SRV_US" "$CASE_PG_US" "$CASE_OTHERS" "$note"
+        "$(us_to_ms "$(kv "$res" p99_us)")" "$CASE_RSS" "$CASE_SRV_US" "$CASE_PG_US" "$CASE_XACTS" "$CASE_OTHERS" "$note"
     ((CASE_RSS > SERVER_PEAK)) && SERVER_PEAK=$CASE_RSS
     return 0
 }
@@ -447,15 +457,23 @@ wrk_service_case patch patch.lua "PATCH assign/clear inbound agent" ""
 PROV_BEFORE=$(psql -X -tA "$DB_URL" -c "SELECT count(*) FROM phone_numbers")
 wrk_service_case provision provision.lua "POST provision (demo pool)" ""
 sleep 1 # let requests the server was still finishing land
-read -r HELD DISTINCT PROV_ROWS POOL_HELD PENDING_JOBS < <(psql -X -tA -F' ' "$DB_URL" -c "
+read -r HELD DISTINCT PROV_ROWS POOL_HELD POOL_LINES PENDING_JOBS < <(psql -X -tA -F' ' "$DB_URL" -c "
     SELECT (SELECT count(*) FROM phone_numbers WHERE deleted_at IS NULL),
            (SELECT count(DISTINCT number) FROM phone_numbers WHERE deleted_at IS NULL),
            (SELECT count(*) FROM phone_numbers) - $PROV_BEFORE,
            (SELECT count(*) FROM demo_pool WHERE held),
+           (SELECT count(*) FROM demo_pool),
            (SELECT count(*) FROM activation_jobs)")
 PROV_OK=$(($(kv "$OUT/provision.res" requests) - $(kv "$OUT/provision.res" non2xx3xx)))
 PROV_RATE=$(awk -v n="$PROV_OK" -v s="$(kv "$OUT/provision.res" seconds)" 'BEGIN { printf "%.1f", n / s }')
 DUPLICATES=$((HELD - DISTINCT))
+# The demo pool has 100 lines per area code; a fast enough run empties it,
+# and the requests after that are refused (no number free), so the rate
+# over the whole case is then a lower bound.
+POOL_NOTE=
+if ((POOL_HELD >= POOL_LINES)); then
+    POOL_NOTE="; the demo pool ran out during the case (all $POOL_LINES lines held): the requests after that were refused, so this rate is a lower bound"
+fi
 log "  provisioned: $PROV_OK answered 201 ($PROV_RATE numbers/s), $PROV_ROWS new rows, $POOL_HELD pool rows held, held $HELD vs distinct $DISTINCT → $DUPLICATES duplicates"
 
 # Every provisioned number must read back: list each area code that got
@@ -482,22 +500,23 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "ThunderPhone benchmark $RUN_ID: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(psql -X -tA "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
     echo "$ROWS numbers loaded in ${LOAD_SECS}s; $CONNS connections, $THREADS threads, ${DURATION}s per case; service pool $POOL; sslmode=$SSLMODE; commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes')"
     echo
-    printf '| %-38s | %9s | %8s | %8s | %9s | %9s | %10s | %8s | %6s | %s\n' case 'req/s' 'p50 ms' 'p99 ms' '× pgbench' 'peak RSS' 'server CPU' 'PG CPU' 'others' 'notes |'
-    printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..40})" "----------:" "---------:" "---------:" "----------:" "----------:" "-----------:" "---------:" "-------:" '---|'
-    while IFS='|' read -r name rps p50 p99 rss srv pg others note; do
+    printf '| %-38s | %9s | %8s | %8s | %9s | %9s | %10s | %8s | %8s | %6s | %s\n' case 'req/s' 'p50 ms' 'p99 ms' '× pgbench' 'peak RSS' 'server CPU' 'PG CPU' 'PG tx/req' 'others' 'notes |'
+    printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..40})" "----------:" "---------:" "---------:" "----------:" "----------:" "-----------:" "---------:" "----------:" "-------:" '---|'
+    while IFS='|' read -r name rps p50 p99 rss srv pg xacts others note; do
         ratio=$(awk -v r="$rps" -v p="$PGB_TPS" 'BEGIN { printf "%.2f", r / p }')
         if [[ -n $rss ]]; then rss=$(awk -v k="$rss" 'BEGIN { printf "%.1f MB", k / 1024 }'); else rss=-; fi
         [[ $srv == - ]] || srv="$srv µs"
         [[ $pg == - ]] || pg="$pg µs"
-        printf '| %-38s | %9.0f | %8s | %8s | %9s | %9s | %10s | %8s | %5s%% | %s |\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$rss" "$srv" "$pg" "$others" "$note"
+        printf '| %-38s | %9.0f | %8s | %8s | %9s | %9s | %10s | %8s | %9s | %5s%% | %s |\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$rss" "$srv" "$pg" "$xacts" "$others" "$note"
     done <"$RESULTS"
     echo
     echo "server CPU / PG CPU: CPU time per request of the process under test / of all PostgreSQL processes (utime+stime over the case ÷ requests)"
+    echo "PG tx/req: transactions the bench database ended per request (pg_stat_database; good to about a second's worth of the case): for the reads, statements per request"
     echo "others: CPU used by other work on the machine during the case, % of all CPUs (other users of PostgreSQL are counted in PG CPU, not here)"
     echo
     echo "time to ready (start → /readyz 200): ${READY_MS} ms"
     echo "deep page p50 / first page p50: $(awk -v d="$(kv "$OUT/list_deep.res" p50_us)" -v f="$(kv "$OUT/list_first.res" p50_us)" 'BEGIN { printf "%.2f", d / f }')"
-    echo "provisioning: $PROV_RATE numbers/s ($PROV_OK × 201 in $(kv "$OUT/provision.res" seconds) s; $PROV_ROWS rows inserted); held numbers $HELD, distinct $DISTINCT → duplicates: $DUPLICATES"
+    echo "provisioning: $PROV_RATE numbers/s ($PROV_OK × 201 in $(kv "$OUT/provision.res" seconds) s; $PROV_ROWS rows inserted); held numbers $HELD, distinct $DISTINCT → duplicates: $DUPLICATES$POOL_NOTE"
     echo "provisioned numbers read back: $READBACK"
     echo "activation jobs still queued right after the provisioning case: $PENDING_JOBS (reservations are what is measured; the demo carrier takes 2 s per activation with at most 256 in flight, so activation follows at up to ~128 numbers/s)"
     echo "half-rate run: $(kv "$OUT/get_half.res" rps) req/s achieved (target $TARGET), p99 $(us_to_ms "$(kv "$OUT/get_half.res" p99_us)") ms"
