@@ -15,6 +15,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use thunderphone_ports::RepoError;
@@ -23,6 +24,9 @@ use tokio::sync::oneshot;
 /// The answers to one batch, one per request and in order, or one error
 /// for all of them.
 pub(crate) type BatchAnswers<Resp> = Result<Vec<Result<Resp, RepoError>>, RepoError>;
+
+/// Where a queued call's answer arrives.
+type Answer<Resp> = oneshot::Receiver<Result<Resp, RepoError>>;
 
 /// Answers a batch of requests; runs on a blocking thread.
 type RunBatch<Req, Resp> = dyn Fn(&[Req]) -> BatchAnswers<Resp> + Send + Sync;
@@ -46,6 +50,8 @@ struct Shared<Req, Resp> {
     queue: Mutex<Queue<Req, Resp>>,
     run: Box<RunBatch<Req, Resp>>,
     limits: BatchLimits,
+    /// Batches run so far.
+    batches: AtomicU64,
 }
 
 struct Queue<Req, Resp> {
@@ -82,6 +88,7 @@ where
                 }),
                 run: Box::new(run),
                 limits,
+                batches: AtomicU64::new(0),
             }),
         }
     }
@@ -89,20 +96,10 @@ where
     /// Answers `request`, alone or with the others waiting at the time.
     /// A caller that stops waiting is dropped from the queue unanswered.
     pub(crate) async fn call(&self, request: Req) -> Result<Resp, RepoError> {
-        let (reply, answer) = oneshot::channel();
-        let start_runner = {
-            let mut queue = self.shared.lock();
-            queue.waiting.push_back(Waiting { request, reply });
-            let start = queue.runners < self.shared.limits.max_runners;
-            if start {
-                queue.runners += 1;
-            }
-            start
-        };
-        if start_runner {
-            let shared = Arc::clone(&self.shared);
+        let (answer, runner) = self.enqueue(request);
+        if let Some(runner) = runner {
             // Not joined: the runner reports through each call's reply.
-            drop(tokio::task::spawn_blocking(move || shared.drain()));
+            drop(tokio::task::spawn_blocking(move || runner.run()));
         }
         answer.await.unwrap_or_else(|_| {
             Err(RepoError::Unexpected(
@@ -112,13 +109,86 @@ where
     }
 }
 
+impl<Req, Resp> Batcher<Req, Resp> {
+    /// Queues `request`, and takes a runner's place if one is free: the
+    /// caller must then run the [`Runner`] (or drop it).
+    fn enqueue(&self, request: Req) -> (Answer<Resp>, Option<Runner<Req, Resp>>) {
+        let (reply, answer) = oneshot::channel();
+        let mut queue = self.shared.lock();
+        queue.waiting.push_back(Waiting { request, reply });
+        let runner = (queue.runners < self.shared.limits.max_runners).then(|| {
+            queue.runners += 1;
+            Runner {
+                shared: Arc::clone(&self.shared),
+                drained: false,
+            }
+        });
+        (answer, runner)
+    }
+
+    /// Batches run so far.
+    #[cfg(test)]
+    pub(crate) fn batches(&self) -> u64 {
+        self.shared.batches.load(Ordering::Relaxed)
+    }
+
+    /// Calls waiting for a runner.
+    #[cfg(test)]
+    pub(crate) fn waiting(&self) -> usize {
+        self.shared.lock().waiting.len()
+    }
+}
+
+/// A runner's place, taken by [`Batcher::enqueue`]. Dropped without
+/// running (tokio drops a blocking task it is asked to start while its
+/// runtime shuts down), it gives the place back, and if no other runner
+/// is left it fails the waiting calls instead of leaving them to wait
+/// forever.
+struct Runner<Req, Resp> {
+    shared: Arc<Shared<Req, Resp>>,
+    /// Set once [`Shared::drain`] has given the place back itself.
+    drained: bool,
+}
+
+impl<Req, Resp> Runner<Req, Resp> {
+    fn run(mut self) {
+        self.shared.drain();
+        self.drained = true;
+    }
+}
+
+impl<Req, Resp> Drop for Runner<Req, Resp> {
+    fn drop(&mut self) {
+        if self.drained {
+            return;
+        }
+        let orphans: Vec<_> = {
+            let mut queue = self.shared.lock();
+            queue.runners -= 1;
+            if queue.runners == 0 {
+                queue
+                    .waiting
+                    .drain(..)
+                    .map(|waiting| waiting.reply)
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let error = RepoError::Unavailable("the store could not start a database call".into());
+        fan_out(orphans, &error);
+    }
+}
+
 impl<Req, Resp> Shared<Req, Resp> {
     fn lock(&self) -> MutexGuard<'_, Queue<Req, Resp>> {
         // The queue is consistent between statements, even after a panic.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Answers batches until nothing is waiting.
+    /// Answers batches until nothing is waiting, then gives the runner's
+    /// place back (under the same lock that found the queue empty, so a
+    /// call queued after that starts a runner of its own).
     fn drain(&self) {
         loop {
             let batch: Vec<_> = {
@@ -141,6 +211,7 @@ impl<Req, Resp> Shared<Req, Resp> {
             .into_iter()
             .map(|waiting| (waiting.request, waiting.reply))
             .unzip();
+        self.batches.fetch_add(1, Ordering::Relaxed);
         let answers =
             catch_unwind(AssertUnwindSafe(|| (self.run)(&requests))).unwrap_or_else(|_| {
                 Err(RepoError::Unexpected(
@@ -181,6 +252,7 @@ impl<Req, Resp> fmt::Debug for Batcher<Req, Resp> {
             .field("limits", &self.shared.limits)
             .field("waiting", &queue.waiting.len())
             .field("runners", &queue.runners)
+            .field("batches", &self.shared.batches.load(Ordering::Relaxed))
             .finish()
     }
 }

@@ -239,7 +239,7 @@ fn with_connection<T>(
 fn keyed_read_limits(max_size: u32) -> BatchLimits {
     BatchLimits {
         max_batch: 64,
-        max_runners: usize::try_from(max_size.div_ceil(2).min(2)).unwrap_or(1),
+        max_runners: usize::try_from((max_size / 2).clamp(1, 2)).unwrap_or(1),
     }
 }
 

@@ -173,7 +173,88 @@ fn keyed_reads_leave_the_pool_to_other_calls() {
     let runners = |size| crate::keyed_read_limits(size).max_runners;
     assert_eq!(runners(1), 1);
     assert_eq!(runners(2), 1);
-    assert_eq!(runners(3), 2);
+    assert_eq!(runners(3), 1);
+    assert_eq!(runners(4), 2);
     assert_eq!(runners(16), 2);
     assert!(crate::keyed_read_limits(16).max_batch > 1);
+}
+
+/// Waits (up to 10 s) until `done` holds.
+async fn eventually(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..5_000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Keyed finds that arrive while the statements in flight wait are
+/// answered together by the next statement, each with its own answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_finds_waiting_for_a_statement_share_the_next_one() {
+    use std::sync::Arc;
+
+    use thunderphone_domain::{PhoneNumber, PhoneNumberId};
+    use thunderphone_ports::{NumberRepository, RepoError};
+    use thunderphone_store_contract::fixtures::{at, claim, missing_number, tenant};
+
+    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let store = Arc::new(PgStore::connect(db.url(), PoolOptions::default()).unwrap());
+    store.run_migrations().await.unwrap();
+    let acme = tenant(&*store, "acme").await;
+    let ours = claim(&*store, acme.org_id, "415", at(1)).await;
+
+    // The key table, locked: the statements in flight wait on the lock.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let url = db.url().to_owned();
+    let holder = std::thread::spawn(move || {
+        let mut conn = PgConnection::establish(&url).unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::sql_query("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE").execute(conn)?;
+            locked.send(()).unwrap();
+            let _ = released.recv();
+            Ok(())
+        })
+        .unwrap();
+    });
+    tokio::task::spawn_blocking(move || is_locked.recv().unwrap())
+        .await
+        .unwrap();
+
+    // The number a find of `id` returns, if the key is accepted.
+    let find = |id: PhoneNumberId| {
+        let store = Arc::clone(&store);
+        let hash = acme.key_hash.clone();
+        tokio::spawn(async move {
+            let found = store.find_number_for_key(&hash, id).await?;
+            Ok::<_, RepoError>(found.map(|found| found.value))
+        })
+    };
+    let batches = || store.keyed_reads.batches();
+    let first = find(ours.id());
+    eventually("a first batch", || batches() == 1).await;
+    let second = find(missing_number());
+    eventually("a second batch", || batches() == 2).await;
+    let asked: Vec<Option<PhoneNumber>> = (0..48)
+        .map(|n| (n % 2 == 0).then(|| ours.clone()))
+        .collect();
+    let rest: Vec<_> = asked
+        .iter()
+        .map(|number| find(number.as_ref().map_or(missing_number(), PhoneNumber::id)))
+        .collect();
+    eventually("48 waiting calls", || store.keyed_reads.waiting() == 48).await;
+    release.send(()).unwrap();
+    tokio::task::spawn_blocking(move || holder.join().unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(first.await.unwrap(), Ok(Some(Some(ours.clone()))));
+    assert_eq!(second.await.unwrap(), Ok(Some(None)));
+    for (number, call) in asked.into_iter().zip(rest) {
+        assert_eq!(call.await.unwrap(), Ok(Some(number)));
+    }
+    assert_eq!(batches(), 3, "the 48 waiting calls went in one statement");
 }

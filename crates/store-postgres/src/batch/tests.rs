@@ -55,7 +55,7 @@ async fn until(what: &str, condition: impl Fn() -> bool) {
 }
 
 fn waiting(batcher: &Batcher<u32, u32>) -> usize {
-    batcher.shared.lock().waiting.len()
+    batcher.waiting()
 }
 
 fn spawn_call(
@@ -214,4 +214,69 @@ async fn a_caller_that_gave_up_is_left_out_of_the_next_batch() {
     assert_eq!(first.await.unwrap(), Ok(0));
     assert_eq!(kept.await.unwrap(), Ok(4));
     assert_eq!(*seen.lock().unwrap(), vec![vec![0], vec![2]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_dropped_unrun_fails_the_calls_nobody_else_will_answer() {
+    let (batcher, seen, _gate) = doubler(ONE_RUNNER, &[]);
+    let (answer, runner) = batcher.enqueue(7);
+    drop(runner.expect("a free runner's place"));
+    let answer = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .expect("the call must fail, not wait")
+        .unwrap();
+    assert!(
+        matches!(&answer, Err(RepoError::Unavailable(_))),
+        "{answer:?}"
+    );
+    assert_eq!(batcher.shared.lock().runners, 0);
+    assert!(seen.lock().unwrap().is_empty());
+    assert_eq!(batcher.call(1).await, Ok(2), "the place was given back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_dropped_unrun_leaves_the_calls_to_a_running_one() {
+    let limits = BatchLimits {
+        max_batch: 100,
+        max_runners: 2,
+    };
+    let (batcher, seen, gate) = doubler(limits, &[0]);
+    let first = spawn_call(&batcher, 0);
+    until("the first batch runs", || seen.lock().unwrap().len() == 1).await;
+    let (five, runner) = batcher.enqueue(5);
+    let (six, none) = batcher.enqueue(6);
+    assert!(none.is_none(), "both places are taken");
+    drop(runner.expect("the second place"));
+    gate.open();
+    assert_eq!(first.await.unwrap(), Ok(0));
+    assert_eq!(five.await.unwrap(), Ok(10));
+    assert_eq!(six.await.unwrap(), Ok(12));
+}
+
+/// A runtime that is shutting down drops a blocking task instead of
+/// starting it: the call that wanted that runner fails instead of
+/// waiting forever.
+#[test]
+fn a_runner_that_cannot_start_fails_the_calls_waiting_for_it() {
+    let (batcher, seen, _gate) = doubler(ONE_RUNNER, &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = runtime.handle().clone();
+    runtime.shutdown_background();
+    let (sender, answers) = std::sync::mpsc::channel();
+    let caller = Arc::clone(&batcher);
+    std::thread::spawn(move || {
+        let _entered = handle.enter();
+        let _ = sender.send(futures::executor::block_on(caller.call(1)));
+    });
+    let answer = answers
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the call must not wait forever");
+    assert!(
+        matches!(answer, Err(RepoError::Unavailable(_))),
+        "{answer:?}"
+    );
+    assert_eq!(batcher.shared.lock().runners, 0);
+    assert!(seen.lock().unwrap().is_empty());
 }
