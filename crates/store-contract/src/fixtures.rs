@@ -5,8 +5,8 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use thunderphone_domain::{
     Actor, Agent, AgentId, AgentUpdate, ApiKeyId, AreaCode, DisplayName, E164, Email,
-    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Role, Status, Timestamp, Updated, UserId,
-    Verification, VoipConnection, VoipConnectionId, VoipProvider,
+    NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId, Principal, Role, Status, Timestamp, Updated,
+    UserId, Verification, VoipConnection, VoipConnectionId, VoipProvider,
 };
 use thunderphone_ports::{
     ListCursor, NewVoipConnection, NumberChange, NumberFilter, Page, PageLimit, PageRequest,
@@ -96,6 +96,15 @@ impl Tenant {
         Actor {
             user_id: self.user_id,
             api_key_id: self.api_key_id,
+        }
+    }
+    /// The principal the tenant's key authenticates as: its owner.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            api_key_id: self.api_key_id,
+            user_id: self.user_id,
+            org_id: self.org_id,
+            role: Role::Owner,
         }
     }
 }

@@ -4,20 +4,11 @@
 
 use std::sync::Arc;
 
-use thunderphone_domain::{Principal, Role, Status};
+use thunderphone_domain::{Role, Status};
 use thunderphone_ports::{Authenticated, NumberFilter, PageRequest};
 
 use crate::TestStore;
-use crate::fixtures::{Tenant, activate, at, claim, limit, missing_number, tenant};
-
-fn owner(tenant: &Tenant) -> Principal {
-    Principal {
-        api_key_id: tenant.api_key_id,
-        user_id: tenant.user_id,
-        org_id: tenant.org_id,
-        role: Role::Owner,
-    }
-}
+use crate::fixtures::{activate, at, claim, limit, missing_number, tenant};
 
 /// The key's principal comes with its org's number, and with `None` for a
 /// number of another org, a missing one or a deleted one; an unknown or
@@ -32,7 +23,7 @@ pub async fn keyed_find_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
     assert_eq!(
         read.unwrap(),
         Some(Authenticated {
-            principal: owner(&acme),
+            principal: acme.principal(),
             value: Some(ours.clone()),
         })
     );
@@ -41,7 +32,7 @@ pub async fn keyed_find_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
         assert_eq!(
             read.unwrap(),
             Some(Authenticated {
-                principal: owner(&acme),
+                principal: acme.principal(),
                 value: None,
             }),
             "{other:?} is not acme's"
@@ -98,7 +89,7 @@ pub async fn keyed_list_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
             .await
             .unwrap()
             .expect("a live key");
-        assert_eq!(keyed.principal, owner(&acme));
+        assert_eq!(keyed.principal, acme.principal());
         let scoped = store.list_numbers(acme.org_id, &filter, first).await;
         assert_eq!(keyed.value, scoped.unwrap(), "{filter:?}");
 
@@ -205,7 +196,7 @@ pub async fn keyed_finds_in_flight_together_each_get_their_own_answer<S: TestSto
             .into_iter()
             .find(|tenant| &tenant.key_hash == hash)
             .map(|tenant| Authenticated {
-                principal: owner(tenant),
+                principal: tenant.principal(),
                 value: held
                     .iter()
                     .find(|(org, number)| *org == tenant.org_id && number.id() == *id)

@@ -215,7 +215,6 @@ pub(super) fn versions(
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use thunderphone_domain::Role;
     use thunderphone_ports::{NumberRepository, PageLimit, TenancyRepository};
     use thunderphone_store_contract::fixtures::{Tenant, at, claim, missing_number, tenant};
     use thunderphone_test_db::TestDb;
@@ -256,15 +255,6 @@ mod tests {
             "list page"
         );
         assert_eq!(prepared_statements(&mut conn, "key_hash"), 1, "keyed find");
-    }
-
-    fn owner(tenant: &Tenant) -> Principal {
-        Principal {
-            api_key_id: tenant.api_key_id,
-            user_id: tenant.user_id,
-            org_id: tenant.org_id,
-            role: Role::Owner,
-        }
     }
 
     fn read(tenant: &Tenant, id: PhoneNumberId) -> KeyedRead {
@@ -339,7 +329,7 @@ mod tests {
 
         let has = |tenant: &Tenant, number: Option<&PhoneNumber>| {
             Ok(Some(Authenticated {
-                principal: owner(tenant),
+                principal: tenant.principal(),
                 value: number.cloned(),
             }))
         };
