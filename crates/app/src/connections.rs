@@ -174,6 +174,14 @@ fn parse_import(raw: &[String]) -> Result<Vec<E164>, AppError> {
                     format!("{n} appears more than once"),
                 ));
             }
+            // The demo pool's numbers belong to every org's provisioning:
+            // one import must not be able to take an area code's worth.
+            Ok(n) if n.is_demo_pool_shape() => errors.push(FieldError::new(
+                format!("numbers[{i}]"),
+                format!(
+                    "{n} is in the demo pool's range (+1 NPA 555-0100 to 0199), which cannot be imported"
+                ),
+            )),
             Ok(n) => numbers.push(n),
             Err(e) => errors.push(FieldError::new(format!("numbers[{i}]"), e.to_string())),
         }
@@ -192,9 +200,9 @@ mod tests {
     #[test]
     fn import_lists_every_bad_number() {
         let raw = vec![
-            "+14155550100".into(),
+            "+14155552100".into(),
             "nope".into(),
-            "(415) 555-0100".into(),
+            "(415) 555-2100".into(),
             "+1".into(),
         ];
         let Err(AppError::Validation(errors)) = parse_import(&raw) else {
@@ -202,6 +210,22 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["numbers[1]", "numbers[2]", "numbers[3]"]);
+    }
+
+    #[test]
+    fn demo_pool_numbers_cannot_be_imported() {
+        let raw = vec![
+            "+19075550100".into(),
+            "+19075550099".into(),
+            "(907) 555-0199".into(),
+            "+19075550200".into(),
+        ];
+        let Err(AppError::Validation(errors)) = parse_import(&raw) else {
+            panic!("must fail")
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["numbers[0]", "numbers[2]"]);
+        assert!(errors[0].message.contains("+19075550100"), "{errors:?}");
     }
 
     #[test]

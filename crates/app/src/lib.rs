@@ -25,7 +25,8 @@ use std::time::Duration;
 
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, Clock, CredentialVault, IdempotencyStore, NumberProvider,
-    NumberRepository, StoreHealth, TenancyRepository, VoipConnectionRepository, VoipVerifier,
+    NumberRepository, StoreHealth, StoreStats, TenancyRepository, VoipConnectionRepository,
+    VoipVerifier,
 };
 
 pub use activation::ActivationPolicy;
@@ -111,11 +112,38 @@ impl App {
         &self.ports
     }
 
-    /// Ready to serve: the store answers.
+    /// Ready to serve: the store answers, within [`PROBE_BOUND`].
     ///
     /// # Errors
-    /// `Unavailable` when it does not.
+    /// `Unavailable` when it does not, or not in time.
     pub async fn ready(&self) -> Result<(), AppError> {
-        Ok(self.ports.health.ping().await?)
+        match tokio::time::timeout(PROBE_BOUND, self.ports.health.ping()).await {
+            Ok(answer) => Ok(answer?),
+            Err(_) => Err(AppError::Unavailable(format!(
+                "the store did not answer within {} s",
+                PROBE_BOUND.as_secs()
+            ))),
+        }
+    }
+
+    /// The store's counts for metrics, read within [`PROBE_BOUND`];
+    /// `None` when the store keeps none.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store does not answer, or not in time.
+    pub async fn store_stats(&self) -> Result<Option<StoreStats>, AppError> {
+        let now = self.ports.clock.now();
+        match tokio::time::timeout(PROBE_BOUND, self.ports.health.stats(now)).await {
+            Ok(answer) => Ok(answer?),
+            Err(_) => Err(AppError::Unavailable(format!(
+                "the store did not answer within {} s",
+                PROBE_BOUND.as_secs()
+            ))),
+        }
     }
 }
+
+/// How long readiness and metrics wait for the store: load balancers and
+/// scrapers give up soon, and a hanging database must read as "not
+/// ready", not as a probe that never answers (API.md §17: 2 s).
+pub const PROBE_BOUND: Duration = Duration::from_secs(2);

@@ -59,16 +59,16 @@ fn area(code: &str) -> ProvisionRequest {
 async fn an_empty_search_falls_through_to_the_next_preference() {
     let carrier = ScriptedCarrier::new(vec![
         Ok(vec![]),
-        Ok(vec![e164("+12135550142"), e164("+12135550143")]),
+        Ok(vec![e164("+12135552142"), e164("+12135552143")]),
     ]);
     let mut m = Mocks::new().with_provider(carrier.clone());
     m.numbers
         .expect_claim_first_free()
         .withf(|o, candidates, _, _| {
-            *o == org(ORG) && candidates.len() == 2 && candidates[0].as_str() == "+12135550142"
+            *o == org(ORG) && candidates.len() == 2 && candidates[0].as_str() == "+12135552142"
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(Some(provisioning_demo(7, "+12135550142"))));
+        .returning(|_, _, _, _| Ok(Some(provisioning_demo(7, "+12135552142"))));
     let app = m.app();
 
     let provisioned = app
@@ -86,8 +86,8 @@ async fn an_empty_search_falls_through_to_the_next_preference() {
 #[tokio::test]
 async fn all_candidates_held_everywhere_is_no_numbers_available() {
     let carrier = ScriptedCarrier::new(vec![
-        Ok(vec![e164("+14155550142")]),
-        Ok(vec![e164("+12135550142")]),
+        Ok(vec![e164("+14155552142")]),
+        Ok(vec![e164("+12135552142")]),
     ]);
     let mut m = Mocks::new().with_provider(carrier);
     m.numbers

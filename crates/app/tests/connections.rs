@@ -170,11 +170,11 @@ async fn import_lists_every_bad_number_and_inserts_nothing() {
             &principal(Role::Member),
             connection_id(CONN),
             import(&[
-                "+1 212 555 0123",
+                "+1 212 555 2123",
                 "not a number",
-                "(212) 555-0123",
+                "(212) 555-2123",
                 "+1555",
-                "+14155550142",
+                "+14155552142",
             ]),
         )
         .await;
@@ -204,7 +204,7 @@ async fn import_through_an_unknown_connection_is_not_found() {
         .import_numbers(
             &principal(Role::Member),
             connection_id(CONN),
-            import(&["+12125550123"]),
+            import(&["+12125552123"]),
         )
         .await;
 
@@ -218,20 +218,20 @@ async fn numbers_already_held_are_number_taken() {
     m.numbers
         .expect_insert_numbers()
         .times(1)
-        .returning(|_, _| Err(RepoError::NumbersTaken(vec![e164("+12125550123")])));
+        .returning(|_, _| Err(RepoError::NumbersTaken(vec![e164("+12125552123")])));
     let app = m.app();
 
     let result = app
         .import_numbers(
             &principal(Role::Member),
             connection_id(CONN),
-            import(&["+12125550123", "+12125550124"]),
+            import(&["+12125552123", "+12125552124"]),
         )
         .await;
 
     assert_eq!(
         result,
-        Err(AppError::NumberTaken(vec![e164("+12125550123")]))
+        Err(AppError::NumberTaken(vec![e164("+12125552123")]))
     );
 }
 
@@ -250,8 +250,8 @@ async fn imported_numbers_are_voip_numbers_of_the_connection() {
                         && d.source() == Source::Voip
                         && d.voip_connection_id() == Some(connection_id(CONN))
                 })
-                && drafts[0].number().as_str() == "+12125550123"
-                && drafts[1].number().as_str() == "+12125550124"
+                && drafts[0].number().as_str() == "+12125552123"
+                && drafts[1].number().as_str() == "+12125552124"
         })
         .times(1)
         .returning(|drafts, _| {
@@ -267,7 +267,7 @@ async fn imported_numbers_are_voip_numbers_of_the_connection() {
         .import_numbers(
             &caller,
             connection_id(CONN),
-            import(&["(212) 555-0123", "212.555.0124"]),
+            import(&["(212) 555-2123", "212.555.2124"]),
         )
         .await
         .unwrap();

@@ -53,7 +53,7 @@ fn verifier_returns(m: &mut Mocks, checks: Vec<CheckOutcome>) {
         .withf(|conn, creds, number| {
             conn.id == connection_id(CONN)
                 && *creds == twilio_credentials()
-                && number.as_str() == "+12125550123"
+                && number.as_str() == "+12125552123"
         })
         .times(1)
         .returning(move |_, _, _| checks.clone());

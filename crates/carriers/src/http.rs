@@ -152,6 +152,9 @@ impl HttpApi {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("thunderphone-numbers/", env!("CARGO_PKG_VERSION")))
+            // A vendor API never needs a redirect; following one would send
+            // the credentials of this request wherever the answer points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         Ok(Self {
@@ -258,8 +261,19 @@ impl HttpApi {
         }
         ApiError::Transport {
             vendor: self.vendor,
-            reason: reason.replace(error.url().map_or("", |u| u.as_str()), "[url]"),
+            reason: without_url(&reason, error.url().map(reqwest::Url::as_str)),
         }
+    }
+}
+
+/// `reason` with every occurrence of `url` replaced by `[url]`: the URL of a
+/// vendor request may carry account ids. An error without a URL is left as
+/// it is (replacing the empty string would put `[url]` between every
+/// character).
+fn without_url(reason: &str, url: Option<&str>) -> String {
+    match url {
+        Some(url) if !url.is_empty() => reason.replace(url, "[url]"),
+        _ => reason.to_owned(),
     }
 }
 
@@ -326,6 +340,25 @@ mod tests {
         );
         assert_eq!(url("http://x", &[".."]), "http://x/%2E%2E");
         assert_eq!(url("http://x", &["PN1.json"]), "http://x/PN1.json");
+    }
+
+    #[test]
+    fn urls_are_redacted_and_nothing_else() {
+        assert_eq!(
+            without_url(
+                "error sending request for url (http://x/AC1)",
+                Some("http://x/AC1")
+            ),
+            "error sending request for url ([url])"
+        );
+        assert_eq!(
+            without_url("connection refused", None),
+            "connection refused"
+        );
+        assert_eq!(
+            without_url("connection refused", Some("")),
+            "connection refused"
+        );
     }
 
     #[test]

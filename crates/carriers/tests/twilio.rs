@@ -383,3 +383,28 @@ async fn the_auth_token_never_shows() {
         assert!(text.contains("20003"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/collect", elsewhere.uri())),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The credentials would go along with a followed redirect.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(available(&["+14155550123"])))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let got = provider(&server)
+        .search(&NumberQuery::Any, 5)
+        .await
+        .unwrap_err();
+    assert!(matches!(got, ProviderError::Unavailable(_)), "{got:?}");
+}

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -48,6 +49,28 @@ fn generate() -> String {
     format!("req_{hex}")
 }
 
+/// The method as a metrics label and in logs: one of RFC 9110's methods
+/// (and PATCH), or `OTHER`. A client chooses the method string (up to the
+/// size of the request head), so using it as is would let anyone create
+/// label values, and log bytes, without bound.
+pub(crate) fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("OTHER", Method::as_str)
+}
+
 /// The middleware: wrap it outermost so every response gets the id.
 pub async fn request_context(
     req: ServiceRequest,
@@ -59,7 +82,7 @@ pub async fn request_context(
         .and_then(accepted)
         .unwrap_or_else(generate);
     let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let started = Instant::now();
     let mut res = REQUEST_ID.scope(id.clone(), next.call(req)).await?;
     let elapsed = started.elapsed();
@@ -73,12 +96,12 @@ pub async fn request_context(
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     if let Some(metrics) = metrics {
-        metrics.observe_request(method.as_str(), &route, status.as_u16(), elapsed);
+        metrics.observe_request(method, &route, status.as_u16(), elapsed);
     }
     tracing::info!(
         target: "thunderphone::http",
         request_id = %id,
-        method = %method,
+        method,
         route = %route,
         status = status.as_u16(),
         latency_ms = elapsed.as_secs_f64() * 1000.0,
@@ -105,6 +128,9 @@ mod tests {
             None
         );
         assert!(generate().starts_with("req_"));
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let custom = Method::from_bytes(&[b'X'; 4096]).unwrap_or(Method::GET);
+        assert_eq!(method_label(&custom), "OTHER");
         assert_ne!(generate(), generate());
     }
 }

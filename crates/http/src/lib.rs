@@ -177,8 +177,7 @@ impl HttpState {
     /// Sets the store gauges from a fresh count; a store that cannot be
     /// reached leaves them as they were (and `/readyz` reports it).
     async fn refresh_store_metrics(&self) {
-        let now = chrono::Utc::now();
-        let stats = match self.app.ports().health.stats(now).await {
+        let stats = match self.app.store_stats().await {
             Ok(Some(stats)) => stats,
             Ok(None) => return,
             Err(error) => {

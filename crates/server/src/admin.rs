@@ -87,6 +87,8 @@ fn store(db: &DatabaseArgs) -> anyhow::Result<Arc<PgStore>> {
     let options = PoolOptions {
         max_size: 2,
         connection_timeout: Duration::from_secs(5),
+        // Operator commands may touch every row (rotate-secrets).
+        statement_timeout: Duration::from_secs(60),
     };
     Ok(Arc::new(
         PgStore::connect(&db.database_url, options).context("invalid database URL")?,

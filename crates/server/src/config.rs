@@ -58,6 +58,16 @@ pub struct Config {
     )]
     pub db_connect_timeout_ms: u64,
 
+    /// Bound on every database statement, in ms (PostgreSQL's
+    /// `statement_timeout`); with the connect timeout it also bounds how
+    /// long a request waits for the database at all.
+    #[arg(
+        long = "db-statement-timeout-ms",
+        env = "THUNDERPHONE_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub db_statement_timeout_ms: u64,
+
     /// Apply pending migrations at start-up (`false` when migrations are run
     /// separately with `thunderphone migrate`).
     #[arg(long = "migrate", env = "THUNDERPHONE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
@@ -187,6 +197,7 @@ impl Config {
             database_url: None,
             db_pool_size: 8,
             db_connect_timeout_ms: 2000,
+            db_statement_timeout_ms: 5000,
             migrate: true,
             admin_token: None,
             provider: ProviderKind::Demo,
@@ -213,6 +224,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redacted(&self.database_url))
             .field("db_pool_size", &self.db_pool_size)
             .field("db_connect_timeout_ms", &self.db_connect_timeout_ms)
+            .field("db_statement_timeout_ms", &self.db_statement_timeout_ms)
             .field("migrate", &self.migrate)
             .field("admin_token", &redacted(&self.admin_token))
             .field("provider", &self.provider)

@@ -77,3 +77,22 @@ pub fn ephemeral_secret_key() -> anyhow::Result<String> {
         base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_tokens_carry_128_random_bits() {
+        let Ok(a) = admin_token() else {
+            panic!("randomness")
+        };
+        let Ok(b) = admin_token() else {
+            panic!("randomness")
+        };
+        let hex = a.strip_prefix("demo-admin-").unwrap_or_default();
+        assert_eq!(hex.len(), 32, "{a}");
+        assert!(hex.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, b);
+    }
+}

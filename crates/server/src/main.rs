@@ -107,9 +107,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.secret_key = Some(thunderphone_server::demo::ephemeral_secret_key()?);
             }
             let generated_admin_token = if demo && config.admin_token.is_none() {
-                let token =
-                    thunderphone_app::hash_api_key(&format!("{:?}", std::time::SystemTime::now()));
-                config.admin_token = Some(format!("demo-admin-{}", &token[..24]));
+                // 128 bits from the OS: nothing about the process (its start
+                // time, say) narrows the guess.
+                config.admin_token = Some(demo::admin_token()?);
                 config.admin_token.clone()
             } else {
                 None

@@ -143,6 +143,7 @@ pub fn open_postgres(url: &str, config: &Config) -> anyhow::Result<PgStore> {
     let options = PoolOptions {
         max_size: config.db_pool_size,
         connection_timeout: Duration::from_millis(config.db_connect_timeout_ms.max(1)),
+        statement_timeout: Duration::from_millis(config.db_statement_timeout_ms.max(1)),
     };
     PgStore::connect(url, options).context("invalid database pool settings")
 }

@@ -190,7 +190,7 @@ fn logs_never_contain_credentials() {
         "POST",
         "/v1/voip-connections/3/import",
         &key,
-        r#"{"numbers":["+12125550142"]}"#,
+        r#"{"numbers":["+12125552142"]}"#,
     );
     assert!(
         imported.starts_with("HTTP/1.1 201"),

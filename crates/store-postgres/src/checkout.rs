@@ -14,6 +14,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Error, ManageConnection};
 
@@ -35,15 +36,19 @@ pub(crate) struct Checked {
 /// Diesel's connection manager with the check described above.
 pub(crate) struct Manager {
     inner: ConnectionManager<PgConnection>,
+    /// Set on every new connection.
+    statement_timeout: Duration,
     /// Connections found lost so far; a change distrusts every idle one.
     losses: AtomicU64,
 }
 
 impl Manager {
-    /// A manager for the database at `url`.
-    pub(crate) fn new(url: &str) -> Self {
+    /// A manager for the database at `url`; every connection it opens has
+    /// `statement_timeout` set.
+    pub(crate) fn new(url: &str, statement_timeout: Duration) -> Self {
         Self {
             inner: ConnectionManager::new(url),
+            statement_timeout,
             losses: AtomicU64::new(0),
         }
     }
@@ -53,13 +58,26 @@ impl Manager {
     }
 }
 
+/// Sets the session's `statement_timeout` (whole milliseconds, at least 1).
+pub(crate) fn set_statement_timeout(
+    conn: &mut PgConnection,
+    timeout: Duration,
+) -> Result<(), diesel::result::Error> {
+    let millis = timeout.as_millis().max(1);
+    diesel::sql_query(format!("SET statement_timeout = {millis}"))
+        .execute(conn)
+        .map(|_| ())
+}
+
 impl ManageConnection for Manager {
     type Connection = Checked;
     type Error = Error;
 
     fn connect(&self) -> Result<Checked, Error> {
+        let mut conn = self.inner.connect()?;
+        set_statement_timeout(&mut conn, self.statement_timeout).map_err(Error::QueryError)?;
         Ok(Checked {
-            conn: self.inner.connect()?,
+            conn,
             lost: false,
             returned_at: Instant::now(),
             losses_seen: self.losses.load(Ordering::Acquire),

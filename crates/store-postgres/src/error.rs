@@ -98,6 +98,14 @@ pub(crate) fn db_error(error: DieselError) -> RepoError {
         DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
             RepoError::Unavailable(format!("cannot send the query: {}", info.message()))
         }
+        // SQLSTATE 57014, which Diesel does not expose: a statement ran
+        // into `statement_timeout` (the database is overloaded or blocked),
+        // so nothing was changed and the caller may retry. Told by its
+        // message, which assumes the server's `lc_messages` is English
+        // (docs/POSTGRES.md); otherwise it stays a 500, logged.
+        DieselError::DatabaseError(_, info) if is_statement_timeout(info.message()) => {
+            RepoError::Unavailable("the database did not finish a statement in time".into())
+        }
         DieselError::DatabaseError(kind, info) => {
             let constraint = info
                 .constraint_name()
@@ -107,6 +115,12 @@ pub(crate) fn db_error(error: DieselError) -> RepoError {
         }
         other => RepoError::Unexpected(other.to_string()),
     }
+}
+
+/// True for PostgreSQL's message of a statement cancelled by
+/// `statement_timeout`.
+fn is_statement_timeout(message: &str) -> bool {
+    message.starts_with("canceling statement due to statement timeout")
 }
 
 /// A connection could not be had from the pool within its timeout: the

@@ -19,6 +19,7 @@ mod agents;
 mod batch;
 mod checkout;
 mod connections;
+mod conninfo;
 mod error;
 mod health;
 mod idempotency;
@@ -64,23 +65,39 @@ pub struct PoolOptions {
     /// being opened) before failing with [`RepoError::Unavailable`]. Must be
     /// positive.
     pub connection_timeout: Duration,
+    /// Bound on every statement, enforced by PostgreSQL
+    /// (`statement_timeout`). Together with `connection_timeout` it also
+    /// bounds a whole call on our side, so a database that stops
+    /// answering (even one that keeps the socket open) costs a caller at
+    /// most their sum plus a second, never a hang. Must be positive.
+    pub statement_timeout: Duration,
 }
 
 impl Default for PoolOptions {
-    /// 10 connections, 5 seconds.
+    /// 10 connections, 5 seconds to get one, 5 seconds per statement.
     fn default() -> Self {
         Self {
             max_size: 10,
             connection_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
         }
     }
 }
+
+/// Added to a call's bound beyond its connection and statement timeouts:
+/// room for the round trips around the statements.
+const CALL_GRACE: Duration = Duration::from_secs(1);
 
 /// The PostgreSQL store. Cheap to share behind an `Arc`; all methods take
 /// `&self`.
 pub struct PgStore {
     pool: Pool<Manager>,
     max_size: u32,
+    /// The longest a caller waits for one call (see
+    /// [`PoolOptions::statement_timeout`]).
+    call_bound: Duration,
+    /// What every connection's `statement_timeout` is set to.
+    statement_timeout: Duration,
     /// Area codes whose demo-pool rows exist, as far as this process knows.
     seeded: SeededCodes,
     /// Held while creating demo-pool rows, so a burst seeds once.
@@ -114,6 +131,11 @@ impl PgStore {
                 "pool connection_timeout must be positive".into(),
             ));
         }
+        if options.statement_timeout.is_zero() {
+            return Err(RepoError::Unexpected(
+                "statement_timeout must be positive".into(),
+            ));
+        }
         let pool = Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(0))
@@ -121,7 +143,10 @@ impl PgStore {
             // `Manager::is_valid` decides whether a checkout costs a ping.
             .test_on_check_out(true)
             .error_handler(Box::new(TracingErrorHandler))
-            .build_unchecked(Manager::new(url));
+            .build_unchecked(Manager::new(
+                &conninfo::with_timeouts(url, &options),
+                options.statement_timeout,
+            ));
         let keyed_reads = {
             let pool = pool.clone();
             Batcher::new(keyed_read_limits(options.max_size), move |reads| {
@@ -137,6 +162,8 @@ impl PgStore {
         Ok(Self {
             pool,
             max_size: options.max_size,
+            call_bound: options.connection_timeout + options.statement_timeout + CALL_GRACE,
+            statement_timeout: options.statement_timeout,
             seeded: SeededCodes::default(),
             seeding: tokio::sync::Mutex::new(()),
             keyed_reads,
@@ -161,8 +188,9 @@ impl PgStore {
     /// [`RepoError::Unexpected`] when a migration fails.
     pub async fn run_migrations(&self) -> Result<(), RepoError> {
         self.seeded.clear();
-        self.run("run_migrations", |conn| {
-            with_migration_lock(conn, |conn| {
+        let statement_timeout = self.statement_timeout;
+        self.run_within("run_migrations", None, move |conn| {
+            with_migration_lock(conn, statement_timeout, |conn| {
                 conn.run_pending_migrations(MIGRATIONS)
                     .map(|applied| {
                         tracing::info!(applied = applied.len(), "database migrations applied");
@@ -181,8 +209,9 @@ impl PgStore {
     /// As for [`PgStore::run_migrations`].
     pub async fn revert_all_migrations(&self) -> Result<(), RepoError> {
         self.seeded.clear();
-        self.run("revert_all_migrations", |conn| {
-            with_migration_lock(conn, |conn| {
+        let statement_timeout = self.statement_timeout;
+        self.run_within("revert_all_migrations", None, move |conn| {
+            with_migration_lock(conn, statement_timeout, |conn| {
                 conn.revert_all_migrations(MIGRATIONS)
                     .map(|reverted| {
                         tracing::info!(reverted = reverted.len(), "database migrations reverted");
@@ -196,19 +225,58 @@ impl PgStore {
     /// Runs `work` with a pooled connection on tokio's blocking pool, in a
     /// span (child of the caller's) naming the operation. The connection is
     /// taken inside the closure and returned to the pool when it ends.
+    ///
+    /// The caller waits at most the call bound of [`PoolOptions`]; past it
+    /// the call is [`RepoError::Unavailable`] (its thread finishes or fails
+    /// on its own, and whether a write landed is then unknown, as with any
+    /// timeout).
     pub(crate) async fn run<T, F>(&self, op: &'static str, work: F) -> Result<T, RepoError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, Failure> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_within(op, Some(self.call_bound), work).await
+    }
+
+    /// [`PgStore::run`] with an explicit bound; `None` only for migrations,
+    /// which may wait for another instance's and build indexes.
+    async fn run_within<T, F>(
+        &self,
+        op: &'static str,
+        bound: Option<Duration>,
+        work: F,
+    ) -> Result<T, RepoError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, Failure> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         let span = tracing::debug_span!("postgres", op);
-        tokio::task::spawn_blocking(move || {
+        let call = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             with_connection(&pool, work)
+        });
+        let joined = match bound {
+            Some(bound) => self.bounded(op, bound, call).await?,
+            None => call.await,
+        };
+        joined.map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?
+    }
+
+    /// Waits for `call` at most `bound`.
+    async fn bounded<T>(
+        &self,
+        op: &'static str,
+        bound: Duration,
+        call: impl std::future::Future<Output = T>,
+    ) -> Result<T, RepoError> {
+        tokio::time::timeout(bound, call).await.map_err(|_| {
+            tracing::warn!(op, ?bound, "the database did not answer in time");
+            RepoError::Unavailable(format!(
+                "the database did not answer within {} s",
+                bound.as_secs_f32()
+            ))
         })
-        .await
-        .map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?
     }
 }
 
@@ -245,19 +313,32 @@ fn keyed_read_limits(max_size: u32) -> BatchLimits {
 
 /// Runs `work` holding the migration advisory lock, releasing it whatever
 /// the outcome (it is held by the session, which goes back to the pool).
+///
+/// Migrations run without a statement timeout (waiting for the lock and
+/// building an index may take longer); the session's timeout is put back
+/// before the connection returns to the pool.
 fn with_migration_lock<T>(
     conn: &mut PgConnection,
+    statement_timeout: Duration,
     work: impl FnOnce(&mut PgConnection) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
+    diesel::sql_query("SET statement_timeout = 0").execute(conn)?;
+    let outcome = diesel::sql_query("SELECT pg_advisory_lock($1)")
         .bind::<diesel::sql_types::Int8, _>(MIGRATION_LOCK)
-        .execute(conn)?;
-    let outcome = work(conn);
-    let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<diesel::sql_types::Int8, _>(MIGRATION_LOCK)
-        .execute(conn);
+        .execute(conn)
+        .map_err(Failure::from)
+        .and_then(|_| {
+            let outcome = work(conn);
+            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+                .bind::<diesel::sql_types::Int8, _>(MIGRATION_LOCK)
+                .execute(conn);
+            let value = outcome?;
+            unlocked?;
+            Ok(value)
+        });
+    let restored = checkout::set_statement_timeout(conn, statement_timeout);
     let value = outcome?;
-    unlocked?;
+    restored?;
     Ok(value)
 }
 

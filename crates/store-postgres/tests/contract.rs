@@ -19,6 +19,7 @@ async fn fresh_store() -> Arc<PgStore> {
     let options = PoolOptions {
         max_size: 8,
         connection_timeout: Duration::from_secs(30),
+        statement_timeout: Duration::from_secs(30),
     };
     let store = PgStore::connect(db.url(), options)
         .expect("pool options are valid")

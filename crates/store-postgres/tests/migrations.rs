@@ -113,6 +113,7 @@ async fn unreachable_database_is_unavailable() {
     let options = PoolOptions {
         max_size: 2,
         connection_timeout: Duration::from_millis(500),
+        ..PoolOptions::default()
     };
     let store = PgStore::connect("postgres://postgres@127.0.0.1:1/postgres", options)
         .expect("connect opens nothing yet");
@@ -149,6 +150,11 @@ fn pool_options_are_checked() {
         ..PoolOptions::default()
     };
     assert!(PgStore::connect("postgres://localhost/x", instant).is_err());
+    let unbounded = PoolOptions {
+        statement_timeout: Duration::ZERO,
+        ..PoolOptions::default()
+    };
+    assert!(PgStore::connect("postgres://localhost/x", unbounded).is_err());
 }
 
 #[test]

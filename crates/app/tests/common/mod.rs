@@ -267,7 +267,7 @@ pub fn demo_number(id: i64, status: Status, v: i64) -> PhoneNumber {
 pub fn voip_number(id: i64, conn: i64, status: Status, v: i64) -> PhoneNumber {
     let created = NewPhoneNumber::voip(
         org(ORG),
-        e164("+12125550123"),
+        e164("+12125552123"),
         connection_id(conn),
         earlier(60),
     )

@@ -43,11 +43,19 @@ pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
     })
 }
 
-/// 404 for an unknown path.
-pub async fn no_route() -> HttpResponse {
-    actix_web::ResponseError::error_response(&Problem::not_found(
-        "no such route; see /openapi.json",
-    ))
+/// 404 for an unknown path; 405 for a method this server knows nothing
+/// of, whatever the path (API.md §17).
+pub async fn no_route(req: actix_web::HttpRequest) -> HttpResponse {
+    let problem = if crate::context::method_label(req.method()) == "OTHER" {
+        Problem::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this server does not support the method; see /openapi.json",
+        )
+    } else {
+        Problem::not_found("no such route; see /openapi.json")
+    };
+    actix_web::ResponseError::error_response(&problem)
 }
 
 #[cfg(test)]

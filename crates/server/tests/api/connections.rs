@@ -101,13 +101,13 @@ async fn import_is_all_or_nothing() {
     let my_conn = {
         let key = app.join(t.user_id, owner.org_id, "member").await;
         let r = app
-            .import(&key, conn, &["+1 415 555 0142", "(212) 555-0143"])
+            .import(&key, conn, &["+1 415 555 2142", "(212) 555-2143"])
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         let data = r.body["data"].as_array().unwrap();
         assert_eq!(data.len(), 2);
-        assert_eq!(data[0]["number"], "+14155550142");
-        assert_eq!(data[1]["number"], "+12125550143");
+        assert_eq!(data[0]["number"], "+14155552142");
+        assert_eq!(data[1]["number"], "+12125552143");
         for n in data {
             assert_eq!(n["source"], "voip");
             assert_eq!(n["status"], "provisioning");
@@ -120,7 +120,7 @@ async fn import_is_all_or_nothing() {
         .import(
             &my_conn,
             conn,
-            &["+14155550150", "not a number", "+1555", "+14155550150"],
+            &["+14155552150", "not a number", "+1555", "+14155552150"],
         )
         .await;
     bad.assert_problem(422, "validation_failed");
@@ -132,14 +132,14 @@ async fn import_is_all_or_nothing() {
         .collect();
     assert_eq!(fields, vec!["numbers[1]", "numbers[2]", "numbers[3]"]);
     let taken = app
-        .import(&owner.key, conn, &["+14155550160", "+14155550142"])
+        .import(&owner.key, conn, &["+14155552160", "+14155552142"])
         .await;
     taken.assert_problem(409, "number_taken");
     assert!(
         taken.body["detail"]
             .as_str()
             .unwrap()
-            .contains("+14155550142")
+            .contains("+14155552142")
     );
     // Nothing of the failed imports exists.
     let list = app.get("/v1/phone-numbers", &owner.key).await;
@@ -154,20 +154,34 @@ async fn import_is_all_or_nothing() {
     app.import(&owner.key, conn, &many)
         .await
         .assert_problem(422, "validation_failed");
-    app.import(&owner.key, 999_999, &["+14155550170"])
+    app.import(&owner.key, 999_999, &["+14155552170"])
         .await
         .assert_problem(404, "not_found");
-    // An imported pool-range number is not handed out by provisioning.
-    let r = app.import(&owner.key, conn, &["+19075550100"]).await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    // The demo pool's range cannot be imported: one import must not take
+    // numbers every org provisions from. Each one is named.
+    let pool: Vec<String> = (0..100)
+        .map(|i| format!("+1907555{:04}", 100 + i))
+        .collect();
+    let pool: Vec<&str> = pool.iter().map(String::as_str).collect();
+    let r = app.import(&owner.key, conn, &pool).await;
+    r.assert_problem(422, "validation_failed");
+    let errors = r.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100);
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("+19075550100")
+    );
+    assert_eq!(errors[99]["field"], "numbers[99]");
+    // Nothing was taken: the area code still provisions its first number.
     let p = app
         .provision(&owner.key, json!({ "area_code": "907" }))
         .await;
-    assert_eq!(p.body["number"], "+19075550101");
-    // And a held demo number cannot be imported.
+    assert_eq!(p.body["number"], "+19075550100");
     app.import(&owner.key, conn, &["+19075550101"])
         .await
-        .assert_problem(409, "number_taken");
+        .assert_problem(422, "validation_failed");
     app.stop().await;
 }
 
@@ -179,7 +193,7 @@ async fn verify_voip_outcomes() {
     let dead = app
         .sip_connection(&t.key, "sip:dead.example.com:5060")
         .await;
-    let ok_id = app.import(&t.key, good, &["+14155550142"]).await.body["data"][0]["id"]
+    let ok_id = app.import(&t.key, good, &["+14155552142"]).await.body["data"][0]["id"]
         .as_i64()
         .unwrap();
     let r = app
@@ -200,7 +214,7 @@ async fn verify_voip_outcomes() {
     );
     assert_eq!(r.header("etag"), Some("\"2\""));
 
-    let bad_id = app.import(&t.key, dead, &["+14155550143"]).await.body["data"][0]["id"]
+    let bad_id = app.import(&t.key, dead, &["+14155552143"]).await.body["data"][0]["id"]
         .as_i64()
         .unwrap();
     let r = app
@@ -286,7 +300,7 @@ async fn verification_is_bounded_in_time() {
     let app = TestApp::spawn().await;
     let t = app.tenant("owner").await;
     let slow = app.sip_connection(&t.key, "sip:slow.example.com").await;
-    let id = app.import(&t.key, slow, &["+14155550144"]).await.body["data"][0]["id"]
+    let id = app.import(&t.key, slow, &["+14155552144"]).await.body["data"][0]["id"]
         .as_i64()
         .unwrap();
     let started = std::time::Instant::now();

@@ -233,7 +233,7 @@ async fn tenants_are_isolated() {
             .await,
         app.delete(&format!("/v1/voip-connections/{conn}"), &b.key)
             .await,
-        app.import(&b.key, conn, &["+14155550123"]).await,
+        app.import(&b.key, conn, &["+14155552123"]).await,
     ] {
         r.assert_problem(404, "not_found");
     }

@@ -164,3 +164,35 @@ async fn hostile_paths_queries_and_bodies() {
     assert_eq!(app.get("/v1/me", &t.key).await.status, StatusCode::OK);
     app.stop().await;
 }
+
+/// Client-chosen method strings are answered 405 and counted under one
+/// label: a flood of distinct ones cannot grow `/metrics` (or memory).
+#[tokio::test]
+async fn custom_methods_share_one_metrics_label() {
+    let app = TestApp::spawn().await;
+    let before = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let before = before.text().await.unwrap().len();
+    for i in 0..200 {
+        let name = format!("M{i:03}{}", "X".repeat(8_000));
+        let m = Method::from_bytes(name.as_bytes()).unwrap();
+        for path in ["/v1/me", "/no/such/route"] {
+            let r = app.send(app.client.request(m.clone(), app.url(path))).await;
+            assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            assert_sane(path, r.status, r.header("content-type"));
+        }
+    }
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        !metrics.contains("XXXXXXXX"),
+        "a method string became a label"
+    );
+    assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
+    // 400 requests add a few series of the OTHER label, not 400.
+    assert!(
+        metrics.len() < before + 16_384,
+        "/metrics grew from {before} to {} bytes",
+        metrics.len()
+    );
+    app.stop().await;
+}

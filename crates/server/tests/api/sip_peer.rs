@@ -73,7 +73,7 @@ async fn import_and_verify_through_a_live_and_a_dead_sip_trunk() {
         .sip_connection(&t.key, &format!("sip:127.0.0.1:{}", dead_peer().await))
         .await;
 
-    let ok = app.import(&t.key, live, &["+14155550142"]).await;
+    let ok = app.import(&t.key, live, &["+14155552142"]).await;
     assert_eq!(ok.status, StatusCode::CREATED);
     let id = ok.body["data"][0]["id"].as_i64().unwrap();
     let r = app
@@ -89,7 +89,7 @@ async fn import_and_verify_through_a_live_and_a_dead_sip_trunk() {
     assert_eq!(r.body["voip_verification_status"], "verified");
     assert!(r.body["voip_last_verified_at"].is_string());
 
-    let bad = app.import(&t.key, dead, &["+14155550143"]).await;
+    let bad = app.import(&t.key, dead, &["+14155552143"]).await;
     let id = bad.body["data"][0]["id"].as_i64().unwrap();
     let r = app
         .post(

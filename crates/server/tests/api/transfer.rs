@@ -109,7 +109,7 @@ async fn voip_numbers_are_relinked_and_need_reverification() {
     let target_conn = app
         .sip_connection(&target_key, "sip:good.target.example.com")
         .await;
-    let imported = app.import(&src.key, conn, &["+1 (415) 555-0142"]).await;
+    let imported = app.import(&src.key, conn, &["+1 (415) 555-2142"]).await;
     let id = imported.body["data"][0]["id"].as_i64().unwrap();
     let path = format!("/v1/phone-numbers/{id}");
     let v = app

@@ -7,6 +7,7 @@
 mod harness;
 
 mod crash;
+mod hang;
 mod outage;
 mod restart;
 mod scale_out;

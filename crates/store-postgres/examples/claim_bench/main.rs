@@ -147,6 +147,7 @@ fn pool_options(settings: &Settings) -> PoolOptions {
     PoolOptions {
         max_size: settings.pool,
         connection_timeout: settings.timeout,
+        ..PoolOptions::default()
     }
 }
 

@@ -204,7 +204,9 @@ impl NumberRepository for PgStore {
         id: PhoneNumberId,
     ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
         let key_hash = key_hash.to_owned();
-        self.keyed_reads.call(KeyedRead { key_hash, id }).await
+        let call = self.keyed_reads.call(KeyedRead { key_hash, id });
+        self.bounded("find_number_for_key", self.call_bound, call)
+            .await?
     }
 
     async fn list_numbers_for_key(

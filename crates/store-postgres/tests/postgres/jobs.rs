@@ -17,6 +17,7 @@ async fn retry_at_only_applies_to_the_lease_it_was_given() {
     let options = PoolOptions {
         max_size: 2,
         connection_timeout: Duration::from_secs(30),
+        statement_timeout: Duration::from_secs(30),
     };
     let second = PgStore::connect(&url, options).unwrap();
     let acme = tenant(&*first, "acme").await;

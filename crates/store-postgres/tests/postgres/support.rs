@@ -15,6 +15,7 @@ pub async fn fresh() -> (Arc<PgStore>, String) {
     let options = PoolOptions {
         max_size: 8,
         connection_timeout: Duration::from_secs(30),
+        statement_timeout: Duration::from_secs(30),
     };
     let store = PgStore::connect(&url, options).unwrap().with_guard(db);
     store.run_migrations().await.unwrap();
