@@ -38,7 +38,7 @@ pub use numbers::{MAX_WRITE_RETRIES, NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
 pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned};
-pub use rotation::Rotated;
+pub use rotation::{Rotated, UnreadableKey};
 pub use thunderphone_domain::Principal;
 pub use thunderphone_ports::Authenticated;
 pub use transfer::TransferRequest;

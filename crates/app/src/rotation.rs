@@ -1,5 +1,8 @@
 //! `thunderphone rotate-secrets`: re-seal every stored credential under the
-//! current key, so old keys can be removed from the configuration.
+//! current key, so old keys can be removed from the configuration; and the
+//! start-up check that the configured keys can open what is stored.
+
+use thunderphone_ports::VaultError;
 
 use crate::{App, AppError};
 
@@ -15,7 +18,42 @@ pub struct Rotated {
     pub skipped: u64,
 }
 
+/// A key id under which credentials are stored that the configured keys
+/// cannot open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableKey {
+    /// The id the credentials were sealed under.
+    pub key_id: String,
+    /// True when a key of that id is configured, but it is not the key
+    /// that sealed them.
+    pub configured_differently: bool,
+}
+
 impl App {
+    /// The key ids of stored credentials that the configured keys cannot
+    /// open (one credential of each id is tried). Empty when every stored
+    /// credential can be read, or none is stored.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store cannot be read.
+    pub async fn unreadable_credential_keys(&self) -> Result<Vec<UnreadableKey>, AppError> {
+        let samples = self.ports.connections.sealed_sample_per_key().await?;
+        Ok(samples
+            .into_iter()
+            .filter_map(|sealed| match self.ports.vault.open(&sealed) {
+                Err(VaultError::NoKey | VaultError::UnknownKey(_)) => Some(UnreadableKey {
+                    key_id: sealed.key_id,
+                    configured_differently: false,
+                }),
+                Err(VaultError::Corrupt) => Some(UnreadableKey {
+                    key_id: sealed.key_id,
+                    configured_differently: true,
+                }),
+                Ok(_) => None,
+            })
+            .collect())
+    }
+
     /// Re-seals all credentials not sealed with the current key.
     ///
     /// # Errors

@@ -289,6 +289,12 @@ pub trait VoipConnectionRepository: Send + Sync {
         limit: usize,
     ) -> Result<Vec<(VoipConnectionId, SealedCredentials)>, RepoError>;
 
+    /// One sealed credential for every key id that sealed any stored
+    /// credential (of any org), e.g. the newest of each: what a start-up
+    /// check opens to prove the configured keys can read everything
+    /// stored. Empty when nothing is stored.
+    async fn sealed_sample_per_key(&self) -> Result<Vec<SealedCredentials>, RepoError>;
+
     /// Replaces a connection's sealed credentials if they are still the
     /// `previous` ones (a concurrent rotation or deletion wins). Returns
     /// whether it replaced them.

@@ -204,6 +204,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
 /// cannot be bound.
 pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Running> {
     let app = build_app(config, overrides).await?;
+    check_secret_key(&app).await?;
     // The worker picks up every due job, including those left by a
     // previous run of this or another instance.
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
@@ -275,6 +276,49 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         stop_worker,
         worker,
     })
+}
+
+/// Refuses to start when `THUNDERPHONE_SECRET_KEY` cannot open the
+/// credentials already stored: serving would answer every verification
+/// with an error, and new credentials would be sealed under a key that may
+/// be the wrong one. A store that cannot be read now is not a reason to
+/// refuse (it is reported by `/readyz`); the check is then skipped.
+async fn check_secret_key(app: &App) -> anyhow::Result<()> {
+    let unreadable = match app.unreadable_credential_keys().await {
+        Ok(unreadable) => unreadable,
+        Err(error) => {
+            tracing::warn!(%error, "cannot check THUNDERPHONE_SECRET_KEY against stored credentials now");
+            return Ok(());
+        }
+    };
+    if unreadable.is_empty() {
+        return Ok(());
+    }
+    let lacking: Vec<&str> = unreadable
+        .iter()
+        .filter(|k| !k.configured_differently)
+        .map(|k| k.key_id.as_str())
+        .collect();
+    let different: Vec<&str> = unreadable
+        .iter()
+        .filter(|k| k.configured_differently)
+        .map(|k| k.key_id.as_str())
+        .collect();
+    let mut problems = Vec::new();
+    if !lacking.is_empty() {
+        problems.push(format!("it lacks the key ids {}", lacking.join(", ")));
+    }
+    if !different.is_empty() {
+        problems.push(format!(
+            "its keys named {} are not the keys that sealed them",
+            different.join(", ")
+        ));
+    }
+    anyhow::bail!(
+        "THUNDERPHONE_SECRET_KEY cannot open the VoIP credentials already stored: {}; \
+         configure every key that sealed them (id:base64, comma-separated, newest first)",
+        problems.join("; ")
+    )
 }
 
 /// Blocking threads for each HTTP worker: the store's calls run on them,

@@ -152,6 +152,7 @@ macro_rules! contract_tests {
             connections_delete_detaches_numbers,
             connections_delete_is_org_scoped,
             connections_reseal_for_rotation,
+            connections_sealed_sample_per_key,
             // The activation queue.
             jobs_start_with_claims_and_end_when_settled,
             jobs_leases_are_exclusive_until_they_expire,

@@ -153,6 +153,24 @@ impl VoipConnectionRepository for MemoryStore {
         Ok(found)
     }
 
+    async fn sealed_sample_per_key(&self) -> Result<Vec<SealedCredentials>, RepoError> {
+        let state = self.lock();
+        let mut newest: std::collections::BTreeMap<&str, (VoipConnectionId, &SealedCredentials)> =
+            std::collections::BTreeMap::new();
+        for (id, c) in &state.connections {
+            let slot = newest
+                .entry(c.credentials.key_id.as_str())
+                .or_insert((*id, &c.credentials));
+            if *id > slot.0 {
+                *slot = (*id, &c.credentials);
+            }
+        }
+        Ok(newest
+            .into_values()
+            .map(|(_, sealed)| sealed.clone())
+            .collect())
+    }
+
     async fn reseal(
         &self,
         id: VoipConnectionId,

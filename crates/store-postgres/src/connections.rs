@@ -206,6 +206,28 @@ impl VoipConnectionRepository for PgStore {
         .await
     }
 
+    async fn sealed_sample_per_key(&self) -> Result<Vec<SealedCredentials>, RepoError> {
+        self.run("sealed_sample_per_key", move |conn| {
+            // The newest credential of each key id; run once at start-up.
+            let rows: Vec<(String, Vec<u8>)> = voip_connections::table
+                .select((
+                    voip_connections::credentials_key_id,
+                    voip_connections::credentials_sealed,
+                ))
+                .distinct_on(voip_connections::credentials_key_id)
+                .order((
+                    voip_connections::credentials_key_id,
+                    voip_connections::id.desc(),
+                ))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(key_id, ciphertext)| SealedCredentials { key_id, ciphertext })
+                .collect())
+        })
+        .await
+    }
+
     async fn reseal(
         &self,
         connection: VoipConnectionId,

@@ -11,3 +11,4 @@ mod hang;
 mod outage;
 mod restart;
 mod scale_out;
+mod secret_key;

@@ -307,3 +307,31 @@ pub async fn connections_reseal_for_rotation<S: TestStore>(store: Arc<S>) {
         "deleted"
     );
 }
+
+/// Start-up key check: one sealed credential per key id, of every org,
+/// and nothing for an empty store.
+pub async fn connections_sealed_sample_per_key<S: TestStore>(store: Arc<S>) {
+    assert!(store.sealed_sample_per_key().await.unwrap().is_empty());
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    let a = connection(&*store, acme.org_id, "a", at(1)).await;
+    connection(&*store, globex.org_id, "b", at(2)).await;
+    let c = connection(&*store, globex.org_id, "c", at(3)).await;
+    let k2 = crate::fixtures::sealed("k2", b"under-k2");
+    assert!(
+        store
+            .reseal(a.id, twilio_credentials(), k2.clone())
+            .await
+            .unwrap()
+    );
+    let k3 = crate::fixtures::sealed("k3", b"under-k3");
+    assert!(
+        store
+            .reseal(c.id, twilio_credentials(), k3.clone())
+            .await
+            .unwrap()
+    );
+    let mut samples = store.sealed_sample_per_key().await.unwrap();
+    samples.sort_by(|x, y| x.key_id.cmp(&y.key_id));
+    assert_eq!(samples, vec![twilio_credentials(), k2, k3]);
+}
