@@ -295,6 +295,11 @@ impl QueryParams {
         }
     }
 
+    /// Every parameter, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
     /// The value of a parameter, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

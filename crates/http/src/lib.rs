@@ -21,6 +21,7 @@ use actix_web::web::{self, ServiceConfig};
 use thunderphone_app::App;
 
 pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
+pub use dto::page::CursorSigner;
 pub use extract::MAX_BODY_BYTES;
 pub use fallback::problem_json_errors;
 pub use idempotency::{IDEMPOTENCY_KEY, idempotency};
@@ -39,6 +40,8 @@ pub struct HttpState {
     pub rate_limits: Option<RateLimits>,
     /// The metrics registry.
     pub metrics: HttpMetrics,
+    /// Signs and checks list cursors.
+    pub cursors: CursorSigner,
 }
 
 /// Registers every route on an actix app or scope.

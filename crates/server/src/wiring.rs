@@ -10,7 +10,7 @@ use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_domain::AreaCode;
 use thunderphone_http::{
-    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
+    CursorSigner, HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
     problem_json_errors, rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
@@ -230,6 +230,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         admin_token: config.admin_token.clone(),
         rate_limits,
         metrics: HttpMetrics::new().context("cannot register metrics")?,
+        cursors: cursor_signer(config)?,
     };
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
@@ -276,6 +277,18 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         stop_worker,
         worker,
     })
+}
+
+/// Cursors are signed with a key derived from `THUNDERPHONE_SECRET_KEY`,
+/// which every instance of a deployment shares, so a cursor from one
+/// instance works on the next; without it (the embedded store, a single
+/// process) the key is random.
+fn cursor_signer(config: &Config) -> anyhow::Result<CursorSigner> {
+    match &config.secret_key {
+        Some(secret) => Ok(CursorSigner::from_secret(secret.as_bytes())),
+        None => CursorSigner::random()
+            .map_err(|e| anyhow::anyhow!("no randomness for the cursor key: {e}")),
+    }
 }
 
 /// Refuses to start when `THUNDERPHONE_SECRET_KEY` cannot open the

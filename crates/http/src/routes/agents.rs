@@ -6,7 +6,7 @@ use thunderphone_domain::AgentId;
 use super::Reply;
 use crate::HttpState;
 use crate::dto::agents::{AgentBody, AgentDto, AgentList};
-use crate::dto::page::{encode_list, list_request};
+use crate::dto::page::CursorScope;
 use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
 
@@ -42,13 +42,16 @@ pub async fn create(
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
     let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let scope = CursorScope::new("agents", caller.0.org_id, &query);
     let page = state
         .app
-        .list_agents(&caller.0, list_request(&query)?)
+        .list_agents(&caller.0, state.cursors.list_request(&query, &scope)?)
         .await?;
     Ok(HttpResponse::Ok().json(AgentList {
         data: page.items.iter().map(AgentDto::from).collect(),
-        next_cursor: page.next.map(encode_list),
+        next_cursor: page
+            .next
+            .map(|next| state.cursors.encode_list(next, &scope)),
     }))
 }
 

@@ -8,7 +8,7 @@ use super::Reply;
 use crate::HttpState;
 use crate::dto::connections::{ConnectionBody, ConnectionDto, ConnectionList, ImportBody};
 use crate::dto::numbers::ImportedNumbers;
-use crate::dto::page::{encode_list, list_request};
+use crate::dto::page::CursorScope;
 use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
 
@@ -49,13 +49,16 @@ pub async fn create(
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
     let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let scope = CursorScope::new("voip-connections", caller.0.org_id, &query);
     let page = state
         .app
-        .list_connections(&caller.0, list_request(&query)?)
+        .list_connections(&caller.0, state.cursors.list_request(&query, &scope)?)
         .await?;
     Ok(HttpResponse::Ok().json(ConnectionList {
         data: page.items.iter().map(ConnectionDto::from).collect(),
-        next_cursor: page.next.map(encode_list),
+        next_cursor: page
+            .next
+            .map(|next| state.cursors.encode_list(next, &scope)),
     }))
 }
 

@@ -11,7 +11,7 @@ use crate::dto::numbers::{
     ImportedNumbers, LIST_PARAMS, PhoneNumberDto, PhoneNumberList, ProvisionBody, ProvisionedDto,
     ReplaceBody, TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
 };
-use crate::dto::page::{encode_list, encode_version, list_request, version_request};
+use crate::dto::page::{CursorScope, list_request};
 use crate::extract::{
     BearerKey, Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, admit, authenticate,
     path_id,
@@ -56,18 +56,28 @@ async fn refuse_authenticated(
     ),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest) -> Reply {
-    let parsed = QueryParams::parse(req.query_string(), LIST_PARAMS)
-        .and_then(|query| Ok((list_filter(&query)?, list_request(&query)?)));
-    let (filter, page) = match parsed {
+    let parsed = QueryParams::parse(req.query_string(), LIST_PARAMS).and_then(|query| {
+        let filter = list_filter(&query)?;
+        let (page, cursor) = list_request(&query)?;
+        Ok((query, filter, page, cursor))
+    });
+    let (query, filter, page, cursor) = match parsed {
         Ok(parsed) => parsed,
         Err(invalid) => return refuse_authenticated(&req, &state, &key, invalid).await,
     };
     let read = state.app.list_numbers_for_key(&key.0, filter, page).await?;
     admit(&req, &state, &read.principal)?;
+    // The org is known only now: a cursor issued elsewhere gets nothing.
+    let scope = CursorScope::new("phone-numbers", read.principal.org_id, &query);
+    if let Some(cursor) = &cursor {
+        state.cursors.check(cursor, &scope)?;
+    }
     let page = read.value;
     Ok(HttpResponse::Ok().json(PhoneNumberList {
         data: page.items.iter().map(PhoneNumberDto::from).collect(),
-        next_cursor: page.next.map(encode_list),
+        next_cursor: page
+            .next
+            .map(|next| state.cursors.encode_list(next, &scope)),
     }))
 }
 
@@ -297,13 +307,20 @@ pub async fn versions(
 ) -> Reply {
     let id = number_id(&path)?;
     let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let scope = CursorScope::new(&format!("versions:{id}"), caller.0.org_id, &query);
     let page = state
         .app
-        .list_versions(&caller.0, id, version_request(&query)?)
+        .list_versions(
+            &caller.0,
+            id,
+            state.cursors.version_request(&query, &scope)?,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(VersionList {
         data: page.items.iter().map(VersionDto::from).collect(),
-        next_cursor: page.next.map(encode_version),
+        next_cursor: page
+            .next
+            .map(|next| state.cursors.encode_version(next, &scope)),
     }))
 }
 

@@ -354,3 +354,62 @@ async fn versions_paginate() {
         .assert_problem(422, "validation_failed");
     app.stop().await;
 }
+
+/// A cursor is honoured only for the org, list and filters it was issued
+/// for; a position written by a client is a 422, never a 500 (API.md §17).
+#[tokio::test]
+async fn cursors_work_only_where_they_were_issued() {
+    use base64::Engine;
+    let app = TestApp::spawn().await;
+    let a = app.tenant("owner").await;
+    let b = app.tenant("owner").await;
+    for code in ["415", "212", "305"] {
+        app.provision(&a.key, json!({ "area_code": code })).await;
+        app.provision(&b.key, json!({ "area_code": code })).await;
+        app.create_agent(&a.key, &format!("agent {code}")).await;
+    }
+    let page = app
+        .get("/v1/phone-numbers?limit=1&source=demo", &a.key)
+        .await;
+    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+    let ok = app
+        .get(
+            &format!("/v1/phone-numbers?limit=2&source=demo&cursor={cursor}"),
+            &a.key,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "the page size may change");
+    for (path, key) in [
+        (
+            format!("/v1/phone-numbers?limit=1&source=demo&cursor={cursor}"),
+            &b.key,
+        ),
+        (format!("/v1/phone-numbers?limit=1&cursor={cursor}"), &a.key),
+        (
+            format!("/v1/phone-numbers?limit=1&source=voip&cursor={cursor}"),
+            &a.key,
+        ),
+        (format!("/v1/agents?limit=1&cursor={cursor}"), &a.key),
+    ] {
+        let r = app.get(&path, key).await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], "cursor", "{path}");
+    }
+    let agents = app.get("/v1/agents?limit=1", &a.key).await;
+    let agent_cursor = agents.body["next_cursor"].as_str().unwrap().to_owned();
+    app.get(&format!("/v1/agents?cursor={agent_cursor}"), &b.key)
+        .await
+        .assert_problem(422, "validation_failed");
+    // Positions written by hand: far outside any date a store holds, with
+    // and without a made-up tag.
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let far = b64.encode("n:-8000000000000000000:5");
+    for forged in [far.clone(), format!("{far}.{}", b64.encode([7u8; 16]))] {
+        for path in ["/v1/phone-numbers", "/v1/agents", "/v1/voip-connections"] {
+            app.get(&format!("{path}?cursor={forged}"), &a.key)
+                .await
+                .assert_problem(422, "validation_failed");
+        }
+    }
+    app.stop().await;
+}
