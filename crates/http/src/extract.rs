@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
@@ -67,21 +68,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         let mut payload = payload.take();
+        let timeout = body_timeout(req);
         Box::pin(async move {
-            if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-                drain(&mut payload, declared).await;
-                return Err(too_large());
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    drain(&mut payload, declared).await;
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let mut body = read_body(&mut payload, declared, timeout).await?;
             if body.iter().all(u8::is_ascii_whitespace) {
                 body = b"{}".to_vec();
             } else if !is_json {
@@ -102,17 +91,72 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// How long a whole request body may take to arrive when nothing says
+/// otherwise ([`HttpState::body_timeout`]).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn body_timeout(req: &HttpRequest) -> Duration {
+    req.app_data::<web::Data<HttpState>>()
+        .map_or(BODY_TIMEOUT, |state| state.body_timeout)
+}
+
+/// Reads a whole body of at most [`MAX_BODY_BYTES`] within `timeout`.
+/// A client that trickles its body gets 408 and the connection is closed
+/// (its unread rest cannot be skipped): a slow body must not hold a
+/// worker's attention, or memory, for longer than the timeout.
+///
+/// # Errors
+/// 413 over the size limit, 408 past the timeout, 400 when the
+/// connection breaks.
+pub(crate) async fn read_body(
+    payload: &mut Payload,
+    declared: Option<u64>,
+    timeout: Duration,
+) -> Result<Vec<u8>, Problem> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        drain(payload, declared, deadline).await;
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
+            Err(_) => return Err(too_slow(timeout)),
+            Ok(None) => return Ok(body),
+            Ok(Some(chunk)) => {
+                chunk.map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?
+            }
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            drain(payload, declared, deadline).await;
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+}
+
+fn too_slow(timeout: Duration) -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the request body did not arrive within {} s",
+            timeout.as_secs_f32()
+        ),
+    )
+}
+
 /// Bodies up to this size are read and discarded after a 413, so the
 /// client, still sending, receives the answer instead of a reset
 /// connection. Larger ones are cut off: reading them would be the attack.
 const DRAIN_LIMIT: u64 = 4 * 1024 * 1024;
 
-async fn drain(payload: &mut Payload, declared: Option<u64>) {
+async fn drain(payload: &mut Payload, declared: Option<u64>, deadline: tokio::time::Instant) {
     if declared.is_some_and(|len| len > DRAIN_LIMIT) {
         return;
     }
     let mut seen = 0u64;
-    while let Some(Ok(chunk)) = payload.next().await {
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, payload.next()).await {
         seen += chunk.len() as u64;
         if seen > DRAIN_LIMIT {
             return;
@@ -326,8 +370,9 @@ impl FromRequest for IgnoredBody {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         let mut payload = payload.take();
+        let deadline = tokio::time::Instant::now() + body_timeout(req);
         Box::pin(async move {
-            drain(&mut payload, declared).await;
+            drain(&mut payload, declared, deadline).await;
             Ok(IgnoredBody)
         })
     }

@@ -9,12 +9,11 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
-use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use thunderphone_app::{Principal, valid_idempotency_key};
 use thunderphone_ports::{IdempotencyStart, StoredResponse};
 
-use crate::extract::MAX_BODY_BYTES;
+use crate::extract::read_body;
 use crate::{HttpState, Problem};
 
 /// The request header.
@@ -50,7 +49,13 @@ pub async fn idempotency<B: MessageBody + 'static>(
     let Some(caller) = authenticate(&state, &req).await else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let body = match read_body(&mut req).await {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut payload = req.take_payload();
+    let body = match read_body(&mut payload, declared, state.body_timeout).await {
         Ok(body) => body,
         Err(problem) => {
             return Ok(req
@@ -143,24 +148,6 @@ async fn authenticate(state: &HttpState, req: &ServiceRequest) -> Option<Princip
         return None;
     }
     state.app.authenticate(token.trim()).await.ok()
-}
-
-async fn read_body(req: &mut ServiceRequest) -> Result<Vec<u8>, Problem> {
-    let mut payload = req.take_payload();
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| Problem::bad_request(format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// SHA-256 over method, path with query, content type and body.

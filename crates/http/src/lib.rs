@@ -22,7 +22,7 @@ use thunderphone_app::App;
 
 pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use dto::page::CursorSigner;
-pub use extract::MAX_BODY_BYTES;
+pub use extract::{BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use fallback::problem_json_errors;
 pub use idempotency::{IDEMPOTENCY_KEY, idempotency};
 pub use metrics::HttpMetrics;
@@ -42,6 +42,8 @@ pub struct HttpState {
     pub metrics: HttpMetrics,
     /// Signs and checks list cursors.
     pub cursors: CursorSigner,
+    /// How long a whole request body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 /// Registers every route on an actix app or scope.

@@ -157,6 +157,15 @@ pub struct Config {
     )]
     pub shutdown_timeout_secs: u64,
 
+    /// How long a whole request body may take to arrive, in ms; a slower
+    /// one is answered 408 and its connection closed.
+    #[arg(
+        long = "body-timeout-ms",
+        env = "THUNDERPHONE_BODY_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub body_timeout_ms: u64,
+
     /// HTTP worker threads; 0 = one per core.
     #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -209,6 +218,7 @@ impl Config {
             rate_limit_burst: 200,
             verify_timeout_secs: 10,
             shutdown_timeout_secs: 10,
+            body_timeout_ms: 10_000,
             workers: 2,
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
@@ -239,6 +249,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("body_timeout_ms", &self.body_timeout_ms)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)

@@ -231,6 +231,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         rate_limits,
         metrics: HttpMetrics::new().context("cannot register metrics")?,
         cursors: cursor_signer(config)?,
+        body_timeout: Duration::from_millis(config.body_timeout_ms.max(1)),
     };
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()

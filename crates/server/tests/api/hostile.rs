@@ -196,3 +196,54 @@ async fn custom_methods_share_one_metrics_label() {
     );
     app.stop().await;
 }
+
+/// A body that trickles in slower than the body timeout is answered 408
+/// and its connection closed, with or without an Idempotency-Key (which
+/// reads the body before the handler does).
+#[tokio::test]
+async fn a_trickling_body_is_cut_off() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = crate::support::test_config();
+    config.body_timeout_ms = 300;
+    let app = TestApp::spawn_with(config, thunderphone_server::Overrides::default()).await;
+    let t = app.tenant("owner").await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    for extra in ["", "Idempotency-Key: trickle-1\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /v1/agents HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: 64\r\n{extra}\r\n",
+            t.key
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let started = Instant::now();
+        let (mut reader, mut writer) = stream.into_split();
+        let trickle = tokio::spawn(async move {
+            for _ in 0..64 {
+                if writer.write_all(b" ").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(5), reader.read_to_end(&mut answer)).await;
+        trickle.abort();
+        assert!(read.is_ok(), "the connection was kept open for the trickle");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{extra:?}: {answer}");
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    // Nothing was created by the cut-off requests.
+    let agents = app.get("/v1/agents", &t.key).await;
+    assert_eq!(agents.body["data"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}
