@@ -13,10 +13,8 @@ use crate::{PgStore, PoolOptions};
 
 /// A fresh, migrated database (dropped with the guard) and a connection.
 pub(crate) fn migrated_connection() -> (TestDb, PgConnection) {
-    use diesel_migrations::MigrationHarness;
-    let db = TestDb::create();
-    let mut conn = PgConnection::establish(db.url()).unwrap();
-    conn.run_pending_migrations(crate::MIGRATIONS).unwrap();
+    let db = TestDb::migrated();
+    let conn = PgConnection::establish(db.url()).unwrap();
     (db, conn)
 }
 

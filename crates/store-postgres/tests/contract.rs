@@ -13,7 +13,7 @@ use thunderphone_test_db::TestDb;
 /// A fresh database with the schema, and a store on it that owns the
 /// database (dropped after the store's pool is closed).
 async fn fresh_store() -> Arc<PgStore> {
-    let db = tokio::task::spawn_blocking(TestDb::create)
+    let db = tokio::task::spawn_blocking(TestDb::migrated)
         .await
         .expect("create the test database");
     let options = PoolOptions {
@@ -24,7 +24,6 @@ async fn fresh_store() -> Arc<PgStore> {
     let store = PgStore::connect(db.url(), options)
         .expect("pool options are valid")
         .with_guard(db);
-    store.run_migrations().await.expect("migrations apply");
     Arc::new(store)
 }
 

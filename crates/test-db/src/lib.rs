@@ -9,16 +9,31 @@
 //! with a message naming the URL: a test that needs Postgres fails
 //! without it, it never passes silently.
 //!
+//! [`TestDb::migrated`] gives a database with every migration applied,
+//! copied from a template that the process migrates once (the first time it
+//! is asked), instead of migrating each test's database anew.
+//!
 //! This crate is test support: failures panic with a clear message.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::fmt;
 use std::process;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The schema's migrations, the same files the store embeds.
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Prefix of the per-process template databases.
+pub const TEMPLATE_PREFIX: &str = "thunderphone_template_";
+
+/// This process's migrated template, made on first use.
+static TEMPLATE: OnceLock<String> = OnceLock::new();
 
 /// The server used when `THUNDERPHONE_TEST_DATABASE_URL` is not set: the
 /// local PostgreSQL with trust authentication.
@@ -50,10 +65,30 @@ impl TestDb {
     /// When the server cannot be reached or refuses `CREATE DATABASE`; the
     /// message names the URL (without its password).
     pub fn create() -> Self {
-        let admin_url = std::env::var(URL_VARIABLE).unwrap_or_else(|_| DEFAULT_URL.to_owned());
+        Self::create_from(None)
+    }
+
+    /// Creates a new database holding the current schema (every migration
+    /// applied, no rows): a copy of this process's template, which is
+    /// migrated the first time it is needed. Copying is much faster than
+    /// migrating each test's database.
+    ///
+    /// # Panics
+    /// As [`TestDb::create`], and when a migration fails.
+    pub fn migrated() -> Self {
+        let admin_url = admin_url();
+        let template = TEMPLATE.get_or_init(|| make_template(&admin_url));
+        Self::create_from(Some(template))
+    }
+
+    fn create_from(template: Option<&str>) -> Self {
+        let admin_url = admin_url();
         let name = unique_name();
         let mut admin = connect(&admin_url);
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+        let from = template
+            .map(|t| format!(" TEMPLATE \"{t}\""))
+            .unwrap_or_default();
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\"{from}"))
             .execute(&mut admin)
             .unwrap_or_else(|e| {
                 panic!(
@@ -108,6 +143,61 @@ impl fmt::Debug for TestDb {
             .field("name", &self.name)
             .field("url", &redacted(&self.url))
             .finish()
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var(URL_VARIABLE).unwrap_or_else(|_| DEFAULT_URL.to_owned())
+}
+
+#[derive(QueryableByName)]
+struct Named {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Creates and migrates `thunderphone_template_<pid>`, first dropping the
+/// templates of processes that no longer run (a process cannot drop its
+/// own at exit). Connections to it are then refused, so copies never
+/// find it busy.
+fn make_template(admin_url: &str) -> String {
+    let mut admin = connect(admin_url);
+    let existing: Vec<Named> = diesel::sql_query(format!(
+        "SELECT datname FROM pg_database WHERE datname LIKE '{TEMPLATE_PREFIX}%'"
+    ))
+    .load(&mut admin)
+    .unwrap_or_else(|e| panic!("cannot list template databases: {e}"));
+    let own = format!("{TEMPLATE_PREFIX}{}", process::id());
+    for Named { datname } in existing {
+        let pid = datname.trim_start_matches(TEMPLATE_PREFIX);
+        let running = std::path::Path::new("/proc").join(pid).exists();
+        if datname == own || !running {
+            drop_database(&mut admin, &datname);
+        }
+    }
+    diesel::sql_query(format!("CREATE DATABASE \"{own}\""))
+        .execute(&mut admin)
+        .unwrap_or_else(|e| panic!("cannot create template database {own}: {e}"));
+    {
+        let mut conn = connect(&with_database(admin_url, &own));
+        conn.run_pending_migrations(MIGRATIONS)
+            .unwrap_or_else(|e| panic!("cannot migrate template database {own}: {e}"));
+    }
+    diesel::sql_query(format!(
+        "ALTER DATABASE \"{own}\" WITH ALLOW_CONNECTIONS false"
+    ))
+    .execute(&mut admin)
+    .unwrap_or_else(|e| panic!("cannot close template database {own}: {e}"));
+    own
+}
+
+/// Drops a leftover database, warning instead of failing (another run may
+/// be dropping it too).
+fn drop_database(admin: &mut PgConnection, name: &str) {
+    if let Err(error) =
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(admin)
+    {
+        eprintln!("warning: leftover database {name} was not dropped: {error}");
     }
 }
 
@@ -227,6 +317,31 @@ mod tests {
                 .expect("count databases");
         assert_eq!(left.n, 0, "dropped even with a connection still open");
         drop(conn);
+    }
+
+    #[test]
+    fn migrated_databases_hold_the_schema_and_are_separate() {
+        let (a, b) = (TestDb::migrated(), TestDb::migrated());
+        let mut conn = PgConnection::establish(a.url()).expect("connect");
+        assert!(
+            !conn
+                .has_pending_migration(MIGRATIONS)
+                .expect("read the migrations table"),
+            "every migration applied"
+        );
+        diesel::sql_query("INSERT INTO orgs (name, created_at) VALUES ('only in a', now())")
+            .execute(&mut conn)
+            .expect("the schema is there");
+        let mut other = PgConnection::establish(b.url()).expect("connect");
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM orgs")
+            .get_result(&mut other)
+            .expect("count");
+        assert_eq!(rows.n, 0);
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl TestApp {
 
     pub async fn spawn_with(mut config: Config, mut overrides: Overrides) -> Self {
         let db = (crate::STORE == StoreKind::Postgres && config.database_url.is_none())
-            .then(thunderphone_test_db::TestDb::create);
+            .then(thunderphone_test_db::TestDb::migrated);
         if let Some(db) = &db {
             config.database_url = Some(db.url().to_owned());
         }

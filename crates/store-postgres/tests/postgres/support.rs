@@ -10,7 +10,7 @@ use thunderphone_test_db::TestDb;
 
 /// A migrated store on a fresh database, and the database's URL.
 pub async fn fresh() -> (Arc<PgStore>, String) {
-    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let db = tokio::task::spawn_blocking(TestDb::migrated).await.unwrap();
     let url = db.url().to_owned();
     let options = PoolOptions {
         max_size: 8,
@@ -18,7 +18,6 @@ pub async fn fresh() -> (Arc<PgStore>, String) {
         statement_timeout: Duration::from_secs(30),
     };
     let store = PgStore::connect(&url, options).unwrap().with_guard(db);
-    store.run_migrations().await.unwrap();
     (Arc::new(store), url)
 }
 
