@@ -155,6 +155,10 @@ pub struct Config {
     #[command(flatten)]
     pub carriers: crate::carriers::CarrierConfig,
 
+    /// Where tenants' destinations may be, and how many are called at once.
+    #[command(flatten)]
+    pub outbound: crate::outbound::OutboundConfig,
+
     /// Log format.
     #[arg(
         long = "log-format",
@@ -201,6 +205,7 @@ impl Config {
             workers: 2,
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
+            outbound: crate::outbound::OutboundConfig::default(),
         }
     }
 }
@@ -230,6 +235,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)
+            .field("outbound", &self.outbound)
             .finish()
     }
 }
