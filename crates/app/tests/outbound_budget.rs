@@ -57,7 +57,7 @@ async fn a_verification_beyond_the_budget_is_busy_and_permits_come_back() {
     let caller = principal(Role::Member);
 
     let first = tokio::spawn({
-        let (app, caller) = (app.clone(), caller.clone());
+        let app = app.clone();
         async move { app.verify_number(&caller, number_id(ID)).await }
     });
     verifier.started.notified().await;
