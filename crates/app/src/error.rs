@@ -67,6 +67,11 @@ pub enum AppError {
     /// 503 `unavailable`: nothing was changed.
     #[error("{0}")]
     Unavailable(String),
+    /// 503 `unavailable` with `Retry-After`: this instance already has as
+    /// much work of this kind in flight as it allows; the message is safe
+    /// to show.
+    #[error("{0}")]
+    Busy(String),
     /// 503 `unavailable`: the server lacks configuration this request
     /// needs; the message is safe to show and tells what is missing.
     #[error("{0}")]

@@ -14,6 +14,7 @@ mod error;
 mod idempotency;
 mod numbers;
 mod operator;
+mod outbound;
 mod precondition;
 mod provision;
 mod rotation;
@@ -36,6 +37,7 @@ pub use error::{AppError, FieldError};
 pub use idempotency::{IDEMPOTENCY_TTL, valid_idempotency_key};
 pub use numbers::{MAX_WRITE_RETRIES, NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
+pub use outbound::{OutboundBudget, OutboundPermit};
 pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned};
 pub use rotation::{Rotated, UnreadableKey};
@@ -78,6 +80,9 @@ pub struct Settings {
     pub activation: ActivationPolicy,
     /// Bound on one whole VoIP verification (API.md §9: default 10 s).
     pub verification_timeout: Duration,
+    /// Most verifications and webhook deliveries in flight on this
+    /// instance (API.md §15: default 64).
+    pub outbound_concurrency: usize,
 }
 
 impl Default for Settings {
@@ -85,6 +90,7 @@ impl Default for Settings {
         Self {
             activation: ActivationPolicy::default(),
             verification_timeout: Duration::from_secs(10),
+            outbound_concurrency: 64,
         }
     }
 }
@@ -95,6 +101,7 @@ pub struct App {
     ports: Ports,
     settings: Arc<Settings>,
     worker_wakeup: Arc<tokio::sync::Notify>,
+    outbound: OutboundBudget,
 }
 
 impl App {
@@ -102,9 +109,16 @@ impl App {
     pub fn new(ports: Ports, settings: Settings) -> Self {
         Self {
             ports,
+            outbound: OutboundBudget::new(settings.outbound_concurrency),
             settings: Arc::new(settings),
             worker_wakeup: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The instance's budget of outbound work, shared by verifications and
+    /// webhook deliveries.
+    pub fn outbound(&self) -> &OutboundBudget {
+        &self.outbound
     }
 
     /// The ports, for adapters that need direct access (readiness probes).

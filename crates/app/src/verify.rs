@@ -28,14 +28,22 @@ pub struct Verified {
 impl App {
     /// Runs the VoIP checks, bounded in time, and records the outcome.
     ///
+    /// The bound (API.md §9) runs from the start of the call: the reads
+    /// before the checks use part of it, and the checks are cancelled when
+    /// it ends, whatever DNS or the peer is doing (every step of a verifier
+    /// is a future, so cancelling it stops its lookups and sockets too).
+    ///
     /// # Errors
     /// `NotFound`; `NotVerifiable` for demo numbers and numbers without a
-    /// connection; `InvalidStatusTransition` for `released` numbers.
+    /// connection; `InvalidStatusTransition` for `released` numbers;
+    /// `Busy` when this instance's outbound budget is spent.
     pub async fn verify_number(
         &self,
         caller: &Principal,
         id: PhoneNumberId,
     ) -> Result<Verified, AppError> {
+        let timeout = self.settings.verification_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
         let number = self.get_number(caller, id).await?;
         let connection_id = number.check_verifiable()?;
         let Some((connection, sealed)) = self
@@ -49,12 +57,14 @@ impl App {
             ));
         };
         let credentials = self.ports.vault.open(&sealed)?;
-        let timeout = self.settings.verification_timeout;
+        let permit = self.outbound.try_take()?;
         let run = self
             .ports
             .verifier
             .verify(&connection, &credentials, number.number());
-        let checks = match tokio::time::timeout(timeout, run).await {
+        let finished = tokio::time::timeout_at(deadline, run).await;
+        drop(permit);
+        let checks = match finished {
             Ok(checks) if !checks.is_empty() => checks,
             Ok(_) => vec![CheckOutcome::failed(
                 "verification",

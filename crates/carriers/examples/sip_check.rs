@@ -15,6 +15,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_carriers::{SipVerifier, SipVerifierConfig};
@@ -22,6 +23,7 @@ use thunderphone_domain::{
     DisplayName, E164, OrgId, Secret, SipUri, VoipConnection, VoipConnectionId, VoipCredentials,
     VoipProvider,
 };
+use thunderphone_outbound::{AllowList, DnsGate, GateConfig};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
 
 struct Args {
@@ -119,10 +121,23 @@ async fn main() -> ExitCode {
         username: args.user.clone(),
         password: std::env::var("SIP_CHECK_PASSWORD").ok().map(Secret::new),
     };
-    let verifier = SipVerifier::new(SipVerifierConfig {
-        options_timeout: args.timeout,
-        public_address: Some("127.0.0.1".into()),
+    // SIPp listens on loopback, which the outbound gate refuses unless
+    // allowed: this check allows it.
+    let Ok(allow) = "127.0.0.0/8".parse::<AllowList>() else {
+        eprintln!("sip_check: the loopback allow list does not parse");
+        return ExitCode::from(2);
+    };
+    let gate = DnsGate::new(GateConfig {
+        allow,
+        ..GateConfig::default()
     });
+    let verifier = SipVerifier::new(
+        SipVerifierConfig {
+            options_timeout: args.timeout,
+            public_address: Some("127.0.0.1".into()),
+        },
+        Arc::new(gate),
+    );
     let checks = verifier.verify(&connection, &credentials, &number).await;
     for check in &checks {
         let mark = if check.passed { "pass" } else { "FAIL" };

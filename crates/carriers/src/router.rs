@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, VoipConnection, VoipCredentials, VoipProvider};
-use thunderphone_ports::{CheckOutcome, VoipVerifier};
+use thunderphone_ports::{CheckOutcome, OutboundGate, VoipVerifier};
 
 use crate::{
     ConfigError, SipVerifier, SipVerifierConfig, TelnyxVerifier, TelnyxVerifierConfig,
@@ -95,15 +95,19 @@ impl VerifierRouter {
         }
     }
 
-    /// The three real verifiers.
+    /// The three real verifiers; customers' SIP trunks are reached through
+    /// `gate` (the vendors' APIs are the operator's choice, not a tenant's).
     ///
     /// # Errors
     /// [`ConfigError`] when one of them cannot be built.
-    pub fn from_config(config: VerifiersConfig) -> Result<Self, ConfigError> {
+    pub fn from_config(
+        config: VerifiersConfig,
+        gate: Arc<dyn OutboundGate>,
+    ) -> Result<Self, ConfigError> {
         Ok(Self::new(
             Arc::new(TwilioVerifier::new(config.twilio)?),
             Arc::new(TelnyxVerifier::new(config.telnyx)?),
-            Arc::new(SipVerifier::new(config.sip)),
+            Arc::new(SipVerifier::new(config.sip, gate)),
         ))
     }
 }

@@ -194,6 +194,12 @@ impl From<AppError> for Problem {
                 p.retry_after = Some(1);
                 p
             }
+            AppError::Busy(message) => {
+                tracing::warn!(%message, "outbound budget spent");
+                let mut p = Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", message);
+                p.retry_after = Some(1);
+                p
+            }
             AppError::NotConfigured(message) => {
                 tracing::warn!(%message, "request needs configuration the server lacks");
                 Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", message)

@@ -10,6 +10,7 @@ mod clock;
 mod error;
 mod health;
 mod idempotency;
+mod outbound;
 mod page;
 mod provider;
 mod queue;
@@ -21,6 +22,7 @@ pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
+pub use outbound::{LookupFailure, OutboundError, OutboundGate, RefusedRange};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
@@ -34,8 +36,8 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 #[cfg(feature = "mock")]
 pub use {
     clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
-    provider::MockNumberProvider, queue::MockActivationQueue, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockTenancyRepository,
-    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier,
+    outbound::MockOutboundGate, provider::MockNumberProvider, queue::MockActivationQueue,
+    repository::MockAgentRepository, repository::MockNumberRepository,
+    repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
+    vault::MockCredentialVault, verifier::MockVoipVerifier,
 };

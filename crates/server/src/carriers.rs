@@ -11,7 +11,7 @@ use thunderphone_carriers::{
     VerifierRouter, VerifiersConfig,
 };
 use thunderphone_domain::Secret;
-use thunderphone_ports::{NumberProvider, VoipVerifier};
+use thunderphone_ports::{NumberProvider, OutboundGate, VoipVerifier};
 
 use crate::{Config, ProviderKind};
 
@@ -171,11 +171,24 @@ pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
     })
 }
 
-/// The verifier of customers' VoIP connections, by provider.
+/// The verifier of customers' VoIP connections, by provider, with a gate
+/// of its own built from `config.outbound`.
 ///
 /// # Errors
 /// When a base URL is invalid.
 pub fn verifier(config: &Config) -> anyhow::Result<Arc<dyn VoipVerifier>> {
+    verifier_through(config, crate::outbound::gate(&config.outbound))
+}
+
+/// The verifier of customers' VoIP connections, reaching SIP trunks
+/// through `gate`.
+///
+/// # Errors
+/// When a base URL is invalid.
+pub fn verifier_through(
+    config: &Config,
+    gate: Arc<dyn OutboundGate>,
+) -> anyhow::Result<Arc<dyn VoipVerifier>> {
     let carriers = &config.carriers;
     let mut verifiers = VerifiersConfig::new(carriers.inbound_voice_url.clone());
     verifiers
@@ -196,6 +209,6 @@ pub fn verifier(config: &Config) -> anyhow::Result<Arc<dyn VoipVerifier>> {
         public_address: carriers.sip_public_address.clone(),
     };
     Ok(Arc::new(
-        VerifierRouter::from_config(verifiers).context("invalid verifier settings")?,
+        VerifierRouter::from_config(verifiers, gate).context("invalid verifier settings")?,
     ))
 }

@@ -174,6 +174,10 @@ pub struct Config {
     #[command(flatten)]
     pub carriers: crate::carriers::CarrierConfig,
 
+    /// Where tenants' destinations may be, and how many are called at once.
+    #[command(flatten)]
+    pub outbound: crate::outbound::OutboundConfig,
+
     /// Log format.
     #[arg(
         long = "log-format",
@@ -222,6 +226,7 @@ impl Config {
             workers: 2,
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
+            outbound: crate::outbound::OutboundConfig::default(),
         }
     }
 }
@@ -253,6 +258,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)
+            .field("outbound", &self.outbound)
             .finish()
     }
 }

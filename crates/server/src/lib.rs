@@ -6,6 +6,7 @@ pub mod admin;
 pub mod carriers;
 pub mod config;
 pub mod demo;
+pub mod outbound;
 mod wiring;
 
 pub use config::{Config, LogFormat, ProviderKind};

@@ -192,6 +192,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
             .activation
             .unwrap_or_else(|| config.activation_policy()),
         verification_timeout: Duration::from_secs(config.verify_timeout_secs.max(1)),
+        outbound_concurrency: config.outbound.concurrency.max(1),
     };
     Ok(App::new(ports, settings))
 }

@@ -81,6 +81,7 @@ impl Mocks {
             settings: Settings {
                 activation: policy(),
                 verification_timeout: Duration::from_secs(10),
+                ..Settings::default()
             },
             custom_provider: None,
             custom_verifier: None,

@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use thunderphone_ports::CheckOutcome;
+use thunderphone_ports::{CheckOutcome, OutboundError};
 
 use super::SipVerifier;
 use super::message::Response;
 use super::transport::Failure;
 use super::uri::Target;
-use crate::router::OUTBOUND;
+use crate::router::{CREDENTIALS, OUTBOUND, not_checked};
 
 /// "3 s", "2.5 s".
 pub(super) fn seconds(d: Duration) -> String {
@@ -23,25 +23,39 @@ pub(super) fn seconds(d: Duration) -> String {
 }
 
 impl SipVerifier {
-    pub(super) async fn resolve(&self, target: &Target) -> Result<SocketAddr, String> {
-        let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
-        match tokio::time::timeout(self.config.options_timeout, lookup).await {
-            Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| {
-                format!(
-                    "host {} has no address; check the termination URI",
-                    target.host
-                )
-            }),
-            Ok(Err(e)) => Err(format!(
-                "could not resolve host {}: {e}; check the termination URI",
-                target.host
-            )),
-            Err(_) => Err(format!(
-                "could not resolve host {} within {}; check the termination URI and DNS",
-                target.host,
-                seconds(self.config.options_timeout)
-            )),
-        }
+    /// The one address OPTIONS go to, checked by the outbound gate; or
+    /// the outcomes of a trunk that is not called. A refused address sends
+    /// nothing (API.md §15).
+    pub(super) async fn resolve(&self, target: &Target) -> Result<SocketAddr, Vec<CheckOutcome>> {
+        let resolved = self.gate.resolve(&target.host, target.port).await;
+        let error = match resolved.map(|addrs| addrs.first().copied()) {
+            Ok(Some(remote)) => return Ok(remote),
+            Ok(None) => OutboundError::NoAddress {
+                host: target.host.clone(),
+            },
+            Err(error) => error,
+        };
+        let detail = match &error {
+            OutboundError::Refused { .. } => {
+                return Err(vec![
+                    not_checked(CREDENTIALS, "the trunk was not called"),
+                    CheckOutcome::failed(
+                        OUTBOUND,
+                        format!(
+                            "termination host {error}; the termination URI must name the trunk's public address"
+                        ),
+                    ),
+                ]);
+            }
+            OutboundError::TimedOut { .. } => {
+                format!("{error}; check the termination URI and DNS")
+            }
+            _ => format!("{error}; check the termination URI"),
+        };
+        Err(vec![
+            not_checked(CREDENTIALS, "the trunk could not be reached"),
+            CheckOutcome::failed(OUTBOUND, detail),
+        ])
     }
 
     pub(super) fn answered(&self, target: &Target, response: &Response) -> CheckOutcome {

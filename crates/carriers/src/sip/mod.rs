@@ -12,11 +12,12 @@ mod transport;
 mod uri;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret, SipUri, VoipConnection, VoipCredentials};
-use thunderphone_ports::{CheckOutcome, VoipVerifier};
+use thunderphone_ports::{CheckOutcome, OutboundGate, VoipVerifier};
 
 use self::message::{Exchange, Options, Response};
 use self::transport::Channel;
@@ -26,8 +27,8 @@ use crate::router::{CREDENTIALS, OUTBOUND, not_checked, wrong_credentials};
 /// How the SIP checks run.
 #[derive(Debug, Clone)]
 pub struct SipVerifierConfig {
-    /// Bound on one OPTIONS transaction (and on the DNS lookup); a digest
-    /// challenge adds a second transaction.
+    /// Bound on one OPTIONS transaction; a digest challenge adds a second
+    /// one. The lookup is bounded by the outbound gate.
     pub options_timeout: Duration,
     /// The address customers must allow (our public signalling IP), named
     /// in the detail of a 403; `None` names no address.
@@ -44,10 +45,21 @@ impl Default for SipVerifierConfig {
 }
 
 /// Verifies a SIP trunk with OPTIONS (RFC 3261 §11): the trunk answers
-/// 2xx, after a digest challenge if it asks for one.
-#[derive(Debug, Clone)]
+/// 2xx, after a digest challenge if it asks for one. The trunk's host is
+/// resolved and checked by the outbound gate, and OPTIONS go to exactly
+/// the address it returned (API.md §15).
+#[derive(Clone)]
 pub struct SipVerifier {
     config: SipVerifierConfig,
+    gate: Arc<dyn OutboundGate>,
+}
+
+impl std::fmt::Debug for SipVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipVerifier")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Our OPTIONS, one try of it.
@@ -98,9 +110,9 @@ fn random_hex(n: usize) -> String {
 }
 
 impl SipVerifier {
-    /// A verifier with `config`.
-    pub fn new(config: SipVerifierConfig) -> Self {
-        Self { config }
+    /// A verifier with `config` that reaches trunks through `gate`.
+    pub fn new(config: SipVerifierConfig, gate: Arc<dyn OutboundGate>) -> Self {
+        Self { config, gate }
     }
 
     async fn run(
@@ -124,12 +136,7 @@ impl SipVerifier {
         };
         let remote = match self.resolve(&target).await {
             Ok(remote) => remote,
-            Err(detail) => {
-                return vec![
-                    not_checked(CREDENTIALS, unreachable),
-                    CheckOutcome::failed(OUTBOUND, detail),
-                ];
-            }
+            Err(checks) => return checks,
         };
         let exchange = Exchange {
             call_id: format!("{}@thunderphone", random_hex(12)),

@@ -5,21 +5,32 @@
 mod common;
 mod peer;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{assert_no_secret, check, connection, number};
 use peer::{Peer, Scenario};
 use thunderphone_carriers::{SipVerifier, SipVerifierConfig};
 use thunderphone_domain::{Secret, VoipCredentials, VoipProvider};
+use thunderphone_outbound::{DnsGate, GateConfig};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
 
 const PASSWORD: &str = "s3cret-sip-password";
 
+/// The peers listen on loopback, which the gate refuses unless allowed:
+/// these tests allow it.
 fn verifier(timeout: Duration) -> SipVerifier {
-    SipVerifier::new(SipVerifierConfig {
-        options_timeout: timeout,
-        public_address: Some("203.0.113.10".into()),
-    })
+    let gate = DnsGate::new(GateConfig {
+        allow: "127.0.0.0/8,::1".parse().unwrap(),
+        ..GateConfig::default()
+    });
+    SipVerifier::new(
+        SipVerifierConfig {
+            options_timeout: timeout,
+            public_address: Some("203.0.113.10".into()),
+        },
+        Arc::new(gate),
+    )
 }
 
 fn creds(user: Option<&str>, password: Option<&str>) -> VoipCredentials {

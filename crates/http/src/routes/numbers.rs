@@ -331,6 +331,7 @@ pub async fn versions(
         (status = 200, description = "The number and the checks; `verification.result` says whether it passed", body = VerifiedDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_verifiable` (demo or no connection) or `invalid_status_transition` (released)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the store cannot be reached, or this instance already has `THUNDERPHONE_OUTBOUND_CONCURRENCY` verifications in flight; nothing was changed", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     ),
     security(("api_key" = [])))]
 pub async fn verify(

@@ -14,6 +14,7 @@ mod idempotency;
 mod numbers;
 mod observability;
 mod operator;
+mod outbound;
 mod provisioning;
 mod races;
 mod sip_peer;

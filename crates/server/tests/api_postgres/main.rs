@@ -32,6 +32,9 @@ mod observability;
 #[path = "../api/operator.rs"]
 mod operator;
 
+#[path = "../api/outbound.rs"]
+mod outbound;
+
 #[path = "../api/provisioning.rs"]
 mod provisioning;
 
