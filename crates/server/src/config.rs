@@ -147,6 +147,23 @@ pub struct Config {
     )]
     pub shutdown_timeout_secs: u64,
 
+    /// How often expired idempotency keys (older than 24 h) are deleted,
+    /// in seconds.
+    #[arg(
+        long = "idempotency-purge-interval-secs",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_INTERVAL_SECS",
+        default_value_t = 300
+    )]
+    pub idempotency_purge_interval_secs: u64,
+
+    /// Most expired idempotency keys one purge statement deletes.
+    #[arg(
+        long = "idempotency-purge-batch",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_BATCH",
+        default_value_t = 1000
+    )]
+    pub idempotency_purge_batch: u32,
+
     /// HTTP worker threads; 0 = one per core.
     #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -198,6 +215,8 @@ impl Config {
             rate_limit_burst: 200,
             verify_timeout_secs: 10,
             shutdown_timeout_secs: 10,
+            idempotency_purge_interval_secs: 300,
+            idempotency_purge_batch: 1000,
             workers: 2,
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
@@ -227,6 +246,11 @@ impl std::fmt::Debug for Config {
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field(
+                "idempotency_purge_interval_secs",
+                &self.idempotency_purge_interval_secs,
+            )
+            .field("idempotency_purge_batch", &self.idempotency_purge_batch)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)

@@ -206,6 +206,17 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     // The worker picks up every due job, including those left by a
     // previous run of this or another instance.
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
+    let mut purge_stopped = stop_worker.subscribe();
+    let purge_app = app.clone();
+    let purge_every = Duration::from_secs(config.idempotency_purge_interval_secs.max(1));
+    let purge_batch = config.idempotency_purge_batch.max(1);
+    tokio::spawn(async move {
+        purge_app
+            .run_idempotency_purge(purge_every, purge_batch, async move {
+                let _ = purge_stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
     let worker_app = app.clone();
     let worker = tokio::spawn(async move {
         worker_app
