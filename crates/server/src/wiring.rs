@@ -10,8 +10,8 @@ use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_domain::AreaCode;
 use thunderphone_http::{
-    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
-    problem_json_errors, rate_limit_headers, request_context,
+    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, problem_json_errors,
+    rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
@@ -244,7 +244,6 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         actix_web::App::new()
             // Innermost first: headers on the final response, problem+json for
             // every error, then the request id around everything.
-            .wrap(from_fn(idempotency))
             .wrap(from_fn(rate_limit_headers))
             .wrap(problem_json_errors())
             .wrap(from_fn(request_context))

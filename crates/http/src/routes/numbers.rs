@@ -278,6 +278,18 @@ pub async fn transfer(
     ))
 }
 
+/// What a transfer asks for, from its raw body: the target org decides
+/// who may make it. `None` for a body the handler refuses anyway.
+pub fn transfer_action(body: &[u8]) -> Option<thunderphone_app::Action> {
+    let request = serde_json::from_slice::<TransferBody>(body)
+        .ok()?
+        .into_request()
+        .ok()?;
+    Some(thunderphone_app::Action::TransferNumber {
+        target_org_id: request.target_org_id,
+    })
+}
+
 /// The number's recorded changes while the caller's org held it, newest first.
 #[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}/versions", operation_id = "list_phone_number_versions", tag = "phone-numbers",
     params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
