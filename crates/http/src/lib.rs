@@ -6,6 +6,8 @@
 //! so that even actix's own errors (unknown routes, unreadable paths) come
 //! out as problem+json.
 
+mod auth_failures;
+mod client_addr;
 mod context;
 mod dto;
 mod extract;
@@ -20,6 +22,8 @@ mod routes;
 use actix_web::web::{self, ServiceConfig};
 use thunderphone_app::{Action, App};
 
+pub use auth_failures::{AuthFailures, auth_failures};
+pub use client_addr::{TrustedProxies, parse_network};
 pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use extract::MAX_BODY_BYTES;
 pub use fallback::problem_json_errors;
@@ -37,6 +41,11 @@ pub struct HttpState {
     pub admin_token: Option<String>,
     /// Per-API-key rate limits; `None` turns them off.
     pub rate_limits: Option<RateLimits>,
+    /// Failed authentications per client address; `None` turns the limit
+    /// off.
+    pub auth_failures: Option<AuthFailures>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// The metrics registry.
     pub metrics: HttpMetrics,
 }

@@ -130,6 +130,26 @@ pub struct Config {
     )]
     pub rate_limit_burst: u32,
 
+    /// Failed authentications (401s) one client address may cause per
+    /// minute before it is answered 429 until the minute has passed; 0
+    /// turns the limit off.
+    #[arg(
+        long = "auth-failures-per-min",
+        env = "THUNDERPHONE_AUTH_FAILURES_PER_MIN",
+        default_value_t = 30
+    )]
+    pub auth_failures_per_min: u32,
+
+    /// Proxies (CIDRs or addresses, comma-separated) whose
+    /// `X-Forwarded-For` names the client; empty: the header is ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "THUNDERPHONE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = thunderphone_http::parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Bound on one VoIP verification, in seconds.
     #[arg(
         long = "verify-timeout-secs",
@@ -213,6 +233,8 @@ impl Config {
             secret_key: None,
             rate_limit_per_sec: 100,
             rate_limit_burst: 200,
+            auth_failures_per_min: 30,
+            trusted_proxies: Vec::new(),
             verify_timeout_secs: 10,
             shutdown_timeout_secs: 10,
             idempotency_purge_interval_secs: 300,
@@ -244,6 +266,8 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &redacted(&self.secret_key))
             .field("rate_limit_per_sec", &self.rate_limit_per_sec)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("auth_failures_per_min", &self.auth_failures_per_min)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field(

@@ -10,8 +10,8 @@ use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_domain::AreaCode;
 use thunderphone_http::{
-    HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, problem_json_errors,
-    rate_limit_headers, request_context,
+    AuthFailures, HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, TrustedProxies,
+    auth_failures, configure, problem_json_errors, rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
 use thunderphone_store_memory::MemoryStore;
@@ -234,10 +234,21 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             }
         });
     }
+    let failed_auth = AuthFailures::new(config.auth_failures_per_min);
+    if let Some(failures) = failed_auth.clone() {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(AuthFailures::PURGE_EVERY).await;
+                failures.purge();
+            }
+        });
+    }
     let state = HttpState {
         app: app.clone(),
         admin_token: config.admin_token.clone(),
         rate_limits,
+        auth_failures: failed_auth,
+        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
         metrics: HttpMetrics::new().context("cannot register metrics")?,
     };
     let mut server = actix_web::HttpServer::new(move || {
@@ -245,6 +256,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             // Innermost first: headers on the final response, problem+json for
             // every error, then the request id around everything.
             .wrap(from_fn(rate_limit_headers))
+            .wrap(from_fn(auth_failures))
             .wrap(problem_json_errors())
             .wrap(from_fn(request_context))
             .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))

@@ -195,7 +195,9 @@ async fn refusals_of_the_caller_are_not_kept() {
                 .json(&sip_body("PBX")),
         )
     };
-    create("tpk_not-a-key").await.assert_problem(401, "unauthorized");
+    create("tpk_not-a-key")
+        .await
+        .assert_problem(401, "unauthorized");
     let forbidden = create(&member).await;
     forbidden.assert_problem(403, "forbidden");
     assert_eq!(forbidden.header("idempotent-replayed"), None);

@@ -6,6 +6,7 @@ mod support;
 /// This binary runs the suite on the embedded store.
 pub const STORE: support::StoreKind = support::StoreKind::Memory;
 
+mod admission;
 mod agents;
 mod connections;
 mod errors;

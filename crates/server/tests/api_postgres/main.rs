@@ -8,6 +8,9 @@ mod support;
 /// This binary runs the suite on Postgres.
 pub const STORE: support::StoreKind = support::StoreKind::Postgres;
 
+#[path = "../api/admission.rs"]
+mod admission;
+
 #[path = "../api/agents.rs"]
 mod agents;
 
