@@ -200,7 +200,7 @@ pub async fn authenticate(
     token: &str,
 ) -> Result<Principal, Problem> {
     let principal = state.app.authenticate(token).await?;
-    admit(req, state, &principal)?;
+    admit(req, state, &principal).await?;
     Ok(principal)
 }
 
@@ -209,9 +209,17 @@ pub async fn authenticate(
 ///
 /// # Errors
 /// 429 when the caller's bucket is empty.
-pub fn admit(req: &HttpRequest, state: &HttpState, principal: &Principal) -> Result<(), Problem> {
+pub async fn admit(
+    req: &HttpRequest,
+    state: &HttpState,
+    principal: &Principal,
+) -> Result<(), Problem> {
     match &state.rate_limits {
-        Some(limits) => limits.check(req, principal.api_key_id.get()),
+        Some(limits) => {
+            limits
+                .check(req, principal.api_key_id.get(), &state.metrics)
+                .await
+        }
         None => Ok(()),
     }
 }

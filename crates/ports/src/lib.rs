@@ -13,6 +13,7 @@ mod idempotency;
 mod page;
 mod provider;
 mod queue;
+mod rate_limit;
 mod repository;
 mod vault;
 mod verifier;
@@ -24,6 +25,7 @@ pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
+pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
     NumberRepository, TenancyRepository, VoipConnectionRepository,
@@ -34,8 +36,8 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 #[cfg(feature = "mock")]
 pub use {
     clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
-    provider::MockNumberProvider, queue::MockActivationQueue, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockTenancyRepository,
-    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier,
+    provider::MockNumberProvider, queue::MockActivationQueue, rate_limit::MockRateLimitStore,
+    repository::MockAgentRepository, repository::MockNumberRepository,
+    repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
+    vault::MockCredentialVault, verifier::MockVoipVerifier,
 };

@@ -130,6 +130,32 @@ pub struct Config {
     )]
     pub rate_limit_burst: u32,
 
+    /// Redis URL (`redis://[:password@]host:port/db`) holding the rate-limit
+    /// buckets, shared by every instance using it; unset = in process.
+    #[arg(
+        long = "redis-url",
+        env = "THUNDERPHONE_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key this service writes.
+    #[arg(
+        long = "redis-prefix",
+        env = "THUNDERPHONE_REDIS_PREFIX",
+        default_value = "thunderphone:"
+    )]
+    pub redis_prefix: String,
+
+    /// Bound on one rate-limit call to Redis, in ms; past it the request
+    /// is admitted (and counted in `/metrics`).
+    #[arg(
+        long = "redis-timeout-ms",
+        env = "THUNDERPHONE_REDIS_TIMEOUT_MS",
+        default_value_t = 200
+    )]
+    pub redis_timeout_ms: u64,
+
     /// Failed authentications (401s) one client address may cause per
     /// minute before it is answered 429 until the minute has passed; 0
     /// turns the limit off.
@@ -233,6 +259,9 @@ impl Config {
             secret_key: None,
             rate_limit_per_sec: 100,
             rate_limit_burst: 200,
+            redis_url: None,
+            redis_prefix: "thunderphone:".into(),
+            redis_timeout_ms: 200,
             auth_failures_per_min: 30,
             trusted_proxies: Vec::new(),
             verify_timeout_secs: 10,
@@ -266,6 +295,9 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &redacted(&self.secret_key))
             .field("rate_limit_per_sec", &self.rate_limit_per_sec)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("redis_url", &redacted(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("redis_timeout_ms", &self.redis_timeout_ms)
             .field("auth_failures_per_min", &self.auth_failures_per_min)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("verify_timeout_secs", &self.verify_timeout_secs)

@@ -14,6 +14,7 @@ use thunderphone_http::{
     auth_failures, configure, problem_json_errors, rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
+use thunderphone_rate_limit_redis::RedisRateLimits;
 use thunderphone_store_memory::MemoryStore;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
@@ -225,7 +226,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             })
             .await;
     });
-    let rate_limits = RateLimits::new(config.rate_limit_per_sec, config.rate_limit_burst);
+    let rate_limits = rate_limits(config)?;
     if let Some(limits) = rate_limits.clone() {
         tokio::spawn(async move {
             loop {
@@ -296,6 +297,28 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         stop_worker,
         worker,
     })
+}
+
+/// The per-key rate limits: in Redis when `THUNDERPHONE_REDIS_URL` is set
+/// (one limit for every instance), else in process.
+///
+/// # Errors
+/// When the Redis URL is malformed.
+fn rate_limits(config: &Config) -> anyhow::Result<Option<RateLimits>> {
+    let (per_second, burst) = (config.rate_limit_per_sec, config.rate_limit_burst);
+    let Some(url) = &config.redis_url else {
+        return Ok(RateLimits::new(per_second, burst));
+    };
+    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
+    let store = RedisRateLimits::connect(url, &config.redis_prefix, timeout)
+        .context("invalid THUNDERPHONE_REDIS_URL")?;
+    tracing::info!(prefix = %config.redis_prefix, "rate limits: shared in Redis");
+    Ok(RateLimits::shared(
+        per_second,
+        burst,
+        Arc::new(store),
+        timeout,
+    ))
 }
 
 /// Blocking threads for each HTTP worker: the store's calls run on them,

@@ -63,7 +63,7 @@ pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest)
         Err(invalid) => return refuse_authenticated(&req, &state, &key, invalid).await,
     };
     let read = state.app.list_numbers_for_key(&key.0, filter, page).await?;
-    admit(&req, &state, &read.principal)?;
+    admit(&req, &state, &read.principal).await?;
     let page = read.value;
     Ok(HttpResponse::Ok().json(PhoneNumberList {
         data: page.items.iter().map(PhoneNumberDto::from).collect(),
@@ -125,7 +125,7 @@ pub async fn get(
         Err(not_found) => return refuse_authenticated(&req, &state, &key, not_found).await,
     };
     let read = state.app.get_number_for_key(&key.0, id).await?;
-    admit(&req, &state, &read.principal)?;
+    admit(&req, &state, &read.principal).await?;
     let number = read.value?;
     Ok(with_etag(
         HttpResponse::Ok(),

@@ -17,5 +17,6 @@ mod observability;
 mod operator;
 mod provisioning;
 mod races;
+mod shared_limits;
 mod sip_peer;
 mod transfer;

@@ -41,6 +41,9 @@ mod provisioning;
 #[path = "../api/races.rs"]
 mod races;
 
+#[path = "../api/shared_limits.rs"]
+mod shared_limits;
+
 #[path = "../api/sip_peer.rs"]
 mod sip_peer;
 
