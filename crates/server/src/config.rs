@@ -313,3 +313,43 @@ impl std::fmt::Debug for Config {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn admission_options_parse_and_secrets_do_not_print() {
+        let parsed = Cli::try_parse_from([
+            "thunderphone",
+            "--trusted-proxies",
+            "10.0.0.0/8, 192.168.1.1",
+            "--redis-url",
+            "redis://:hunter2@redis.internal:6379/0",
+        ]);
+        let Ok(Cli { config }) = parsed else {
+            panic!("parses")
+        };
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.auth_failures_per_min, 30);
+        assert_eq!(config.redis_prefix, "thunderphone:");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("redis_url: Some(\"[redacted]\")"),
+            "{printed}"
+        );
+        assert!(
+            Cli::try_parse_from(["thunderphone", "--trusted-proxies", "proxy.local"]).is_err(),
+            "a proxy must be an address or a CIDR"
+        );
+    }
+}
