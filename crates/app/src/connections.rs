@@ -3,13 +3,13 @@
 use std::collections::HashSet;
 
 use thunderphone_domain::{
-    DisplayName, E164, NewPhoneNumber, PhoneNumber, Principal, Role, SipUri, VoipConnection,
+    DisplayName, E164, NewPhoneNumber, PhoneNumber, Principal, SipUri, VoipConnection,
     VoipConnectionId, VoipCredentials, VoipProvider,
 };
 use thunderphone_ports::{ListCursor, NewVoipConnection, Page, PageRequest};
 
 use crate::agents::not_found_as;
-use crate::{App, AppError, FieldError};
+use crate::{Action, App, AppError, FieldError};
 
 const CONNECTION: &str = "VoIP connection";
 
@@ -34,16 +34,6 @@ pub struct ImportRequest {
     pub numbers: Vec<String>,
 }
 
-fn require_admin(caller: &Principal, what: &str) -> Result<(), AppError> {
-    if caller.role.at_least(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "{what} needs the admin or owner role"
-        )))
-    }
-}
-
 impl App {
     /// Creates a connection (admin+).
     ///
@@ -57,7 +47,7 @@ impl App {
         caller: &Principal,
         request: NewConnectionRequest,
     ) -> Result<VoipConnection, AppError> {
-        require_admin(caller, "creating a VoIP connection")?;
+        self.authorize(caller, &Action::CreateConnection).await?;
         if request.credentials.provider() == VoipProvider::Sip && request.termination_uri.is_none()
         {
             return Err(AppError::invalid(
@@ -118,7 +108,7 @@ impl App {
         caller: &Principal,
         id: VoipConnectionId,
     ) -> Result<(), AppError> {
-        require_admin(caller, "deleting a VoIP connection")?;
+        self.authorize(caller, &Action::DeleteConnection).await?;
         let now = self.ports.clock.now();
         not_found_as(
             self.ports

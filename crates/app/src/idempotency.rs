@@ -98,6 +98,57 @@ impl App {
     }
 }
 
+impl App {
+    /// Deletes every idempotency record older than [`IDEMPOTENCY_TTL`]
+    /// (expired: `begin` treats them as absent already), `batch` at a time
+    /// so that no store call runs long, and says how many it deleted.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store is down; records deleted by earlier
+    /// batches stay deleted.
+    pub async fn purge_idempotency_keys(&self, batch: u32) -> Result<u64, AppError> {
+        let batch = batch.max(1);
+        let expires_before = self.ports.clock.now() - span(IDEMPOTENCY_TTL);
+        let mut deleted = 0;
+        loop {
+            let n = self
+                .ports
+                .idempotency
+                .purge_expired(expires_before, batch)
+                .await?;
+            deleted += n;
+            if n < u64::from(batch) {
+                return Ok(deleted);
+            }
+            // Let requests waiting for the store in between.
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The purge job: runs [`App::purge_idempotency_keys`] every `every`
+    /// until `shutdown` completes, logging what it deleted. A store that
+    /// cannot be reached is logged and tried again at the next run.
+    pub async fn run_idempotency_purge(
+        &self,
+        every: Duration,
+        batch: u32,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            match self.purge_idempotency_keys(batch).await {
+                Ok(0) => tracing::debug!("no expired idempotency keys"),
+                Ok(deleted) => tracing::info!(deleted, "expired idempotency keys purged"),
+                Err(error) => tracing::warn!(%error, "cannot purge expired idempotency keys"),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 mod activation;
 mod agents;
 mod api_keys;
+mod authorize;
 mod connections;
 mod error;
 mod idempotency;
@@ -32,6 +33,7 @@ use thunderphone_ports::{
 
 pub use activation::ActivationPolicy;
 pub use api_keys::{API_KEY_PREFIX, hash_api_key};
+pub use authorize::Action;
 pub use connections::{ImportRequest, NewConnectionRequest};
 pub use error::{AppError, FieldError};
 pub use idempotency::{IDEMPOTENCY_TTL, valid_idempotency_key};

@@ -1,8 +1,8 @@
 //! `POST /v1/phone-numbers/{id}/transfer`.
 
-use thunderphone_domain::{OrgId, PhoneNumber, PhoneNumberId, Principal, Role, VoipConnectionId};
+use thunderphone_domain::{OrgId, PhoneNumber, PhoneNumberId, Principal, VoipConnectionId};
 
-use crate::{App, AppError, IfMatch};
+use crate::{Action, App, AppError, IfMatch};
 
 /// A transfer request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,21 +30,13 @@ impl App {
         request: TransferRequest,
         if_match: Option<IfMatch>,
     ) -> Result<PhoneNumber, AppError> {
-        if !caller.role.at_least(Role::Admin) {
-            return Err(AppError::Forbidden(
-                "transferring a number needs the admin or owner role".into(),
-            ));
-        }
-        let target_role = self
-            .ports
-            .tenancy
-            .find_role(request.target_org_id, caller.user_id)
-            .await?;
-        if !target_role.is_some_and(|r| r.at_least(Role::Admin)) {
-            return Err(AppError::Forbidden(
-                "transferring needs the admin or owner role in the target org too".into(),
-            ));
-        }
+        self.authorize(
+            caller,
+            &Action::TransferNumber {
+                target_org_id: request.target_org_id,
+            },
+        )
+        .await?;
         if let Some(connection) = request.target_voip_connection_id {
             let found = self
                 .ports

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
@@ -173,7 +173,7 @@ fn too_large() -> Problem {
 }
 
 /// The bearer token of a request, if it has the `Bearer <token>` shape.
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -186,11 +186,20 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub Principal);
 
+/// A caller already authenticated and admitted for this request (by the
+/// idempotency middleware), kept in its extensions so that [`Caller`]
+/// neither looks the key up nor takes from the rate limit a second time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Admitted(pub Principal);
+
 impl FromRequest for Caller {
     type Error = Problem;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(Admitted(principal)) = req.extensions().get::<Admitted>().copied() {
+            return Box::pin(std::future::ready(Ok(Caller(principal))));
+        }
         let token = bearer(req).map(str::to_owned);
         let state = state(req);
         let req = req.clone();
@@ -235,7 +244,7 @@ pub async fn authenticate(
     token: &str,
 ) -> Result<Principal, Problem> {
     let principal = state.app.authenticate(token).await?;
-    admit(req, state, &principal)?;
+    admit(req, state, &principal).await?;
     Ok(principal)
 }
 
@@ -244,9 +253,17 @@ pub async fn authenticate(
 ///
 /// # Errors
 /// 429 when the caller's bucket is empty.
-pub fn admit(req: &HttpRequest, state: &HttpState, principal: &Principal) -> Result<(), Problem> {
+pub async fn admit(
+    req: &HttpRequest,
+    state: &HttpState,
+    principal: &Principal,
+) -> Result<(), Problem> {
     match &state.rate_limits {
-        Some(limits) => limits.check(req, principal.api_key_id.get()),
+        Some(limits) => {
+            limits
+                .check(req, principal.api_key_id.get(), &state.metrics)
+                .await
+        }
         None => Ok(()),
     }
 }

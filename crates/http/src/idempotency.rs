@@ -1,19 +1,25 @@
-//! The `Idempotency-Key` header (API.md §11) as middleware around every
-//! POST: the first request under a key runs and its response (below 500)
-//! is kept; the same request again within 24 h gets that response back
-//! with `Idempotent-Replayed: true`, without doing the work twice.
+//! The `Idempotency-Key` header (API.md §11, §17) as middleware around
+//! each POST route: the first request under a key runs and its response is
+//! kept; the same request again within 24 h gets that response back with
+//! `Idempotent-Replayed: true`, without doing the work twice.
+//!
+//! Admission comes first: the request is authenticated, admitted by the
+//! rate limit and authorised for the route's [`Action`] before its key is
+//! claimed or replayed, so a replay goes only to a caller who may make the
+//! request now. Answers that depend on the caller rather than on the
+//! request (401, 403, 407, 408, 429) and server errors are never kept.
 
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{HttpMessage, HttpResponse, ResponseError, Route, web};
 use sha2::{Digest, Sha256};
-use thunderphone_app::{Principal, valid_idempotency_key};
+use thunderphone_app::{Action, AppError, valid_idempotency_key};
 use thunderphone_ports::{IdempotencyStart, StoredResponse};
 
-use crate::extract::read_body;
+use crate::extract::{Admitted, authenticate, bearer, read_body};
 use crate::{HttpState, Problem};
 
 /// The request header.
@@ -22,13 +28,38 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Headers kept with a response and sent again on replay.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-type Out<B> = ServiceResponse<EitherBody<B, BoxBody>>;
+/// The action a route's request asks for, read from its raw body; `None`
+/// when the body is too malformed to say (the handler then refuses it with
+/// a 400 or 422 that depends on the request alone).
+pub type ActionOf = fn(&[u8]) -> Option<Action>;
 
-/// The middleware.
-pub async fn idempotency<B: MessageBody + 'static>(
+type Out = ServiceResponse<EitherBody<BoxBody, BoxBody>>;
+
+/// Makes a POST route idempotent: `action_of` names what the caller must
+/// be allowed to do, checked before the key is claimed or replayed.
+pub fn idempotent(route: Route, action_of: ActionOf) -> Route {
+    route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+        idempotency(req, next, action_of)
+    }))
+}
+
+/// Whether a response may be kept and replayed. Server errors may succeed
+/// on a retry; 401, 403, 407 and 429 depend on the caller's credentials,
+/// role or rate rather than on the request, and 408 on the connection.
+fn kept(status: StatusCode) -> bool {
+    !status.is_server_error() && !matches!(status.as_u16(), 401 | 403 | 407 | 408 | 429)
+}
+
+fn refuse(req: ServiceRequest, problem: Problem) -> Out {
+    req.into_response(problem.error_response())
+        .map_into_right_body()
+}
+
+async fn idempotency(
     mut req: ServiceRequest,
-    next: Next<B>,
-) -> Result<Out<B>, actix_web::Error> {
+    next: Next<BoxBody>,
+    action_of: ActionOf,
+) -> Result<Out, actix_web::Error> {
     let key = req
         .headers()
         .get(IDEMPOTENCY_KEY)
@@ -36,18 +67,23 @@ pub async fn idempotency<B: MessageBody + 'static>(
     let Some(key) = key.filter(|_| req.method() == Method::POST) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    if !valid_idempotency_key(&key) {
-        let problem = Problem::invalid("Idempotency-Key", "must be 1-255 of A-Za-z0-9_:-");
-        return Ok(req
-            .into_response(problem.error_response())
-            .map_into_right_body());
-    };
     let Some(state) = req.app_data::<web::Data<HttpState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    // Unauthenticated requests go on to be refused by the route as usual.
-    let Some(caller) = authenticate(&state, &req).await else {
-        return Ok(next.call(req).await?.map_into_left_body());
+    // Admission: authentication and the rate limit. The handler's `Caller`
+    // takes the admitted principal from the request instead of doing both
+    // again.
+    let Some(token) = bearer(req.request()).map(str::to_owned) else {
+        return Ok(refuse(req, Problem::from(AppError::Unauthorized)));
+    };
+    let caller = match authenticate(req.request(), &state, &token).await {
+        Ok(caller) => caller,
+        Err(problem) => return Ok(refuse(req, problem)),
+    };
+    req.extensions_mut().insert(Admitted(caller));
+    if !valid_idempotency_key(&key) {
+        let problem = Problem::invalid("Idempotency-Key", "must be 1-255 of A-Za-z0-9_:-");
+        return Ok(refuse(req, problem));
     };
     let declared = req
         .headers()
@@ -57,12 +93,14 @@ pub async fn idempotency<B: MessageBody + 'static>(
     let mut payload = req.take_payload();
     let body = match read_body(&mut payload, declared, state.body_timeout).await {
         Ok(body) => body,
-        Err(problem) => {
-            return Ok(req
-                .into_response(problem.error_response())
-                .map_into_right_body());
-        }
+        Err(problem) => return Ok(refuse(req, problem)),
     };
+    // Authorisation, now, for a first run and a replay alike.
+    if let Some(action) = action_of(&body)
+        && let Err(error) = state.app.authorize(&caller, &action).await
+    {
+        return Ok(refuse(req, Problem::from(error)));
+    }
     let fingerprint = fingerprint(&req, &body);
     let start = match state
         .app
@@ -70,11 +108,7 @@ pub async fn idempotency<B: MessageBody + 'static>(
         .await
     {
         Ok(start) => start,
-        Err(error) => {
-            return Ok(req
-                .into_response(Problem::from(error).error_response())
-                .map_into_right_body());
-        }
+        Err(error) => return Ok(refuse(req, Problem::from(error))),
     };
     match start {
         IdempotencyStart::Started => {}
@@ -87,9 +121,7 @@ pub async fn idempotency<B: MessageBody + 'static>(
                 "idempotency_in_progress",
                 "a request with this Idempotency-Key is still running; retry once it has finished",
             );
-            return Ok(req
-                .into_response(problem.error_response())
-                .map_into_right_body());
+            return Ok(refuse(req, problem));
         }
         IdempotencyStart::KeyReused => {
             let problem = Problem::new(
@@ -97,15 +129,13 @@ pub async fn idempotency<B: MessageBody + 'static>(
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request (method, path or body); use a new key",
             );
-            return Ok(req
-                .into_response(problem.error_response())
-                .map_into_right_body());
+            return Ok(refuse(req, problem));
         }
     }
     req.set_payload(Payload::from(web::Bytes::from(body)));
     let res = next.call(req).await?;
     let status = res.status();
-    if status.is_server_error() {
+    if !kept(status) {
         if let Err(error) = state
             .app
             .abandon_idempotent(&caller, &key, &fingerprint)
@@ -139,15 +169,6 @@ pub async fn idempotency<B: MessageBody + 'static>(
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(http_req, response).map_into_right_body())
-}
-
-async fn authenticate(state: &HttpState, req: &ServiceRequest) -> Option<Principal> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    state.app.authenticate(token.trim()).await.ok()
 }
 
 /// SHA-256 over method, path with query, content type and body.
@@ -190,4 +211,22 @@ fn replay(stored: StoredResponse) -> HttpResponse {
     }
     response.insert_header(("idempotent-replayed", "true"));
     response.body(stored.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_about_the_caller_are_not_kept() {
+        for status in [200, 201, 204, 400, 404, 409, 412, 413, 415, 422] {
+            assert!(StatusCode::from_u16(status).is_ok_and(kept), "{status}");
+        }
+        for status in [401, 403, 407, 408, 429, 500, 502, 503, 504] {
+            assert!(
+                StatusCode::from_u16(status).is_ok_and(|s| !kept(s)),
+                "{status}"
+            );
+        }
+    }
 }

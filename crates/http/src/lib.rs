@@ -6,6 +6,8 @@
 //! so that even actix's own errors (unknown routes, unreadable paths) come
 //! out as problem+json.
 
+mod auth_failures;
+mod client_addr;
 mod context;
 mod dto;
 mod extract;
@@ -18,13 +20,15 @@ mod rate_limit;
 mod routes;
 
 use actix_web::web::{self, ServiceConfig};
-use thunderphone_app::App;
+use thunderphone_app::{Action, App};
 
+pub use auth_failures::{AuthFailures, auth_failures};
+pub use client_addr::{TrustedProxies, parse_network};
 pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use dto::page::CursorSigner;
 pub use extract::{BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use fallback::problem_json_errors;
-pub use idempotency::{IDEMPOTENCY_KEY, idempotency};
+pub use idempotency::{ActionOf, IDEMPOTENCY_KEY, idempotent};
 pub use metrics::HttpMetrics;
 pub use problem::{PROBLEM_JSON, Problem, ProblemField};
 pub use rate_limit::{RateLimits, rate_limit_headers};
@@ -38,6 +42,11 @@ pub struct HttpState {
     pub admin_token: Option<String>,
     /// Per-API-key rate limits; `None` turns them off.
     pub rate_limits: Option<RateLimits>,
+    /// Failed authentications per client address; `None` turns the limit
+    /// off.
+    pub auth_failures: Option<AuthFailures>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// The metrics registry.
     pub metrics: HttpMetrics,
     /// Signs and checks list cursors.
@@ -84,7 +93,9 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             .service(
                 resource("/v1/phone-numbers")
                     .route(get().to(numbers::list))
-                    .route(post().to(numbers::provision))
+                    .route(idempotent(post().to(numbers::provision), |_| {
+                        Some(Action::ProvisionNumber)
+                    }))
                     .default_service(not_allowed("GET, POST")),
             )
             .service(
@@ -97,7 +108,10 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}/transfer")
-                    .route(post().to(numbers::transfer))
+                    .route(idempotent(
+                        post().to(numbers::transfer),
+                        numbers::transfer_action,
+                    ))
                     .default_service(not_allowed("POST")),
             )
             .service(
@@ -107,13 +121,17 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .service(
                 resource("/v1/phone-numbers/{phone_number_id}/verify-voip")
-                    .route(post().to(numbers::verify))
+                    .route(idempotent(post().to(numbers::verify), |_| {
+                        Some(Action::VerifyNumber)
+                    }))
                     .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/v1/agents")
                     .route(get().to(agents::list))
-                    .route(post().to(agents::create))
+                    .route(idempotent(post().to(agents::create), |_| {
+                        Some(Action::CreateAgent)
+                    }))
                     .default_service(not_allowed("GET, POST")),
             )
             .service(
@@ -126,7 +144,9 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             .service(
                 resource("/v1/voip-connections")
                     .route(get().to(connections::list))
-                    .route(post().to(connections::create))
+                    .route(idempotent(post().to(connections::create), |_| {
+                        Some(Action::CreateConnection)
+                    }))
                     .default_service(not_allowed("GET, POST")),
             )
             .service(
@@ -137,7 +157,9 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .service(
                 resource("/v1/voip-connections/{voip_connection_id}/import")
-                    .route(post().to(connections::import))
+                    .route(idempotent(post().to(connections::import), |_| {
+                        Some(Action::ImportNumbers)
+                    }))
                     .default_service(not_allowed("POST")),
             )
             .service(

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric the service exports, in one registry.
@@ -24,6 +24,9 @@ pub struct HttpMetrics {
     pub free_pool: IntGauge,
     /// Store connection pool usage (set on every scrape).
     pub pool_connections: IntGaugeVec,
+    /// Requests admitted because the shared rate-limit store could not
+    /// be reached.
+    pub rate_limit_fail_open: IntCounter,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(
@@ -109,6 +112,13 @@ impl HttpMetrics {
                 &["state"],
             )?,
         )?;
+        let rate_limit_fail_open = register(
+            &registry,
+            IntCounter::with_opts(Opts::new(
+                "rate_limit_fail_open_total",
+                "Requests admitted without a rate-limit decision: the shared store (Redis) could not be reached",
+            ))?,
+        )?;
         Ok(Self {
             registry: Arc::new(registry),
             requests,
@@ -118,6 +128,7 @@ impl HttpMetrics {
             jobs,
             free_pool,
             pool_connections,
+            rate_limit_fail_open,
         })
     }
 

@@ -85,9 +85,11 @@ impl Modify for Security {
 /// machinery shared by all routes rather than from the handler itself, so
 /// no operation under-documents them (API.md §10):
 ///
-/// - API-key routes: 401 (no, bad or revoked key), 429 (rate limit, with
-///   `Retry-After`), 503 (the store cannot be reached);
-/// - operator routes: 401 (wrong token), 404 (operator API disabled), 503;
+/// - API-key routes: 401 (no, bad or revoked key), 429 (rate limit or
+///   failed-authentication limit, with `Retry-After`), 503 (the store
+///   cannot be reached);
+/// - operator routes: 401 (wrong token), 404 (operator API disabled), 429
+///   (failed-authentication limit), 503;
 /// - a request body: 400 (not JSON, wrong types, unknown fields), 413
 ///   (over 64 KiB), 415 (not sent as JSON);
 /// - an id in the path: 404 (malformed or unknown ids name no resource);
@@ -146,7 +148,7 @@ fn document_common_errors(operation: &mut Operation, has_path_id: bool, is_post:
         );
         add(
             "429",
-            "`rate_limited`: the API key's rate limit is spent; retry after `Retry-After` seconds",
+            "`rate_limited`: the API key's rate limit is spent, or this client address failed authentication too often; retry after `Retry-After` seconds",
             true,
         );
     }
@@ -160,6 +162,11 @@ fn document_common_errors(operation: &mut Operation, has_path_id: bool, is_post:
             "404",
             "`not_found`: the operator API is disabled (no `THUNDERPHONE_ADMIN_TOKEN`)",
             false,
+        );
+        add(
+            "429",
+            "`rate_limited`: this client address failed authentication too often; retry after `Retry-After` seconds",
+            true,
         );
     }
     if has_body {
@@ -368,7 +375,7 @@ mod tests {
                 expected.extend(["401", "429", "503"]);
             }
             if secured_by("admin_token") {
-                expected.extend(["401", "404", "503"]);
+                expected.extend(["401", "404", "429", "503"]);
             }
             if operation.get("requestBody").is_some() {
                 expected.extend(["400", "413", "415"]);

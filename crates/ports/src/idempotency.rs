@@ -68,4 +68,14 @@ pub trait IdempotencyStore: Send + Sync {
     /// # Errors
     /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] only.
     async fn abandon(&self, org_id: OrgId, key: &str, fingerprint: &str) -> Result<(), RepoError>;
+
+    /// Deletes at most `limit` records created before `expires_before`
+    /// (expired: never replayed again) and says how many it
+    /// deleted. Fewer than `limit` means none were left; a purge job calls
+    /// it in batches so that no call holds the store for long. Records
+    /// still running are deleted too: no request runs for 24 h.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] / [`RepoError::Unexpected`] only.
+    async fn purge_expired(&self, expires_before: Timestamp, limit: u32) -> Result<u64, RepoError>;
 }

@@ -14,6 +14,7 @@ mod outbound;
 mod page;
 mod provider;
 mod queue;
+mod rate_limit;
 mod repository;
 mod vault;
 mod verifier;
@@ -26,6 +27,7 @@ pub use outbound::{LookupFailure, OutboundError, OutboundGate, RefusedRange};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
+pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
     NumberRepository, TenancyRepository, VoipConnectionRepository,
@@ -37,7 +39,8 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 pub use {
     clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
     outbound::MockOutboundGate, provider::MockNumberProvider, queue::MockActivationQueue,
-    repository::MockAgentRepository, repository::MockNumberRepository,
-    repository::MockTenancyRepository, repository::MockVoipConnectionRepository,
-    vault::MockCredentialVault, verifier::MockVoipVerifier,
+    rate_limit::MockRateLimitStore, repository::MockAgentRepository,
+    repository::MockNumberRepository, repository::MockTenancyRepository,
+    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
+    verifier::MockVoipVerifier,
 };

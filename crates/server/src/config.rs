@@ -140,6 +140,52 @@ pub struct Config {
     )]
     pub rate_limit_burst: u32,
 
+    /// Redis URL (`redis://[:password@]host:port/db`) holding the rate-limit
+    /// buckets, shared by every instance using it; unset = in process.
+    #[arg(
+        long = "redis-url",
+        env = "THUNDERPHONE_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key this service writes.
+    #[arg(
+        long = "redis-prefix",
+        env = "THUNDERPHONE_REDIS_PREFIX",
+        default_value = "thunderphone:"
+    )]
+    pub redis_prefix: String,
+
+    /// Bound on one rate-limit call to Redis, in ms; past it the request
+    /// is admitted (and counted in `/metrics`).
+    #[arg(
+        long = "redis-timeout-ms",
+        env = "THUNDERPHONE_REDIS_TIMEOUT_MS",
+        default_value_t = 200
+    )]
+    pub redis_timeout_ms: u64,
+
+    /// Failed authentications (401s) one client address may cause per
+    /// minute before it is answered 429 until the minute has passed; 0
+    /// turns the limit off.
+    #[arg(
+        long = "auth-failures-per-min",
+        env = "THUNDERPHONE_AUTH_FAILURES_PER_MIN",
+        default_value_t = 30
+    )]
+    pub auth_failures_per_min: u32,
+
+    /// Proxies (CIDRs or addresses, comma-separated) whose
+    /// `X-Forwarded-For` names the client; empty: the header is ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "THUNDERPHONE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = thunderphone_http::parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Bound on one VoIP verification, in seconds.
     #[arg(
         long = "verify-timeout-secs",
@@ -165,6 +211,22 @@ pub struct Config {
         default_value_t = 10_000
     )]
     pub body_timeout_ms: u64,
+    /// How often expired idempotency keys (older than 24 h) are deleted,
+    /// in seconds.
+    #[arg(
+        long = "idempotency-purge-interval-secs",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_INTERVAL_SECS",
+        default_value_t = 300
+    )]
+    pub idempotency_purge_interval_secs: u64,
+
+    /// Most expired idempotency keys one purge statement deletes.
+    #[arg(
+        long = "idempotency-purge-batch",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_BATCH",
+        default_value_t = 1000
+    )]
+    pub idempotency_purge_batch: u32,
 
     /// HTTP worker threads; 0 = one per core.
     #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
@@ -220,9 +282,16 @@ impl Config {
             secret_key: None,
             rate_limit_per_sec: 100,
             rate_limit_burst: 200,
+            redis_url: None,
+            redis_prefix: "thunderphone:".into(),
+            redis_timeout_ms: 200,
+            auth_failures_per_min: 30,
+            trusted_proxies: Vec::new(),
             verify_timeout_secs: 10,
             shutdown_timeout_secs: 10,
             body_timeout_ms: 10_000,
+            idempotency_purge_interval_secs: 300,
+            idempotency_purge_batch: 1000,
             workers: 2,
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
@@ -252,13 +321,63 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &redacted(&self.secret_key))
             .field("rate_limit_per_sec", &self.rate_limit_per_sec)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("redis_url", &redacted(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("redis_timeout_ms", &self.redis_timeout_ms)
+            .field("auth_failures_per_min", &self.auth_failures_per_min)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("verify_timeout_secs", &self.verify_timeout_secs)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("body_timeout_ms", &self.body_timeout_ms)
+            .field(
+                "idempotency_purge_interval_secs",
+                &self.idempotency_purge_interval_secs,
+            )
+            .field("idempotency_purge_batch", &self.idempotency_purge_batch)
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)
             .field("outbound", &self.outbound)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn admission_options_parse_and_secrets_do_not_print() {
+        let parsed = Cli::try_parse_from([
+            "thunderphone",
+            "--trusted-proxies",
+            "10.0.0.0/8, 192.168.1.1",
+            "--redis-url",
+            "redis://:hunter2@redis.internal:6379/0",
+        ]);
+        let Ok(Cli { config }) = parsed else {
+            panic!("parses")
+        };
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.auth_failures_per_min, 30);
+        assert_eq!(config.redis_prefix, "thunderphone:");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(
+            printed.contains("redis_url: Some(\"[redacted]\")"),
+            "{printed}"
+        );
+        assert!(
+            Cli::try_parse_from(["thunderphone", "--trusted-proxies", "proxy.local"]).is_err(),
+            "a proxy must be an address or a CIDR"
+        );
     }
 }

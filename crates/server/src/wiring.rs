@@ -10,10 +10,11 @@ use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
 use thunderphone_domain::AreaCode;
 use thunderphone_http::{
-    CursorSigner, HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, configure, idempotency,
-    problem_json_errors, rate_limit_headers, request_context,
+    AuthFailures, CursorSigner, HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, TrustedProxies,
+    auth_failures, configure, problem_json_errors, rate_limit_headers, request_context,
 };
 use thunderphone_ports::{NumberProvider, SystemClock, VoipVerifier};
+use thunderphone_rate_limit_redis::RedisRateLimits;
 use thunderphone_store_memory::MemoryStore;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
@@ -209,6 +210,17 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     // The worker picks up every due job, including those left by a
     // previous run of this or another instance.
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
+    let mut purge_stopped = stop_worker.subscribe();
+    let purge_app = app.clone();
+    let purge_every = Duration::from_secs(config.idempotency_purge_interval_secs.max(1));
+    let purge_batch = config.idempotency_purge_batch.max(1);
+    tokio::spawn(async move {
+        purge_app
+            .run_idempotency_purge(purge_every, purge_batch, async move {
+                let _ = purge_stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
     let worker_app = app.clone();
     let worker = tokio::spawn(async move {
         worker_app
@@ -217,7 +229,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             })
             .await;
     });
-    let rate_limits = RateLimits::new(config.rate_limit_per_sec, config.rate_limit_burst);
+    let rate_limits = rate_limits(config)?;
     if let Some(limits) = rate_limits.clone() {
         tokio::spawn(async move {
             loop {
@@ -226,10 +238,21 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             }
         });
     }
+    let failed_auth = AuthFailures::new(config.auth_failures_per_min);
+    if let Some(failures) = failed_auth.clone() {
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(AuthFailures::PURGE_EVERY).await;
+                failures.purge();
+            }
+        });
+    }
     let state = HttpState {
         app: app.clone(),
         admin_token: config.admin_token.clone(),
         rate_limits,
+        auth_failures: failed_auth,
+        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
         metrics: HttpMetrics::new().context("cannot register metrics")?,
         cursors: cursor_signer(config)?,
         body_timeout: Duration::from_millis(config.body_timeout_ms.max(1)),
@@ -238,8 +261,8 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         actix_web::App::new()
             // Innermost first: headers on the final response, problem+json for
             // every error, then the request id around everything.
-            .wrap(from_fn(idempotency))
             .wrap(from_fn(rate_limit_headers))
+            .wrap(from_fn(auth_failures))
             .wrap(problem_json_errors())
             .wrap(from_fn(request_context))
             .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -334,6 +357,28 @@ async fn check_secret_key(app: &App) -> anyhow::Result<()> {
          configure every key that sealed them (id:base64, comma-separated, newest first)",
         problems.join("; ")
     )
+}
+
+/// The per-key rate limits: in Redis when `THUNDERPHONE_REDIS_URL` is set
+/// (one limit for every instance), else in process.
+///
+/// # Errors
+/// When the Redis URL is malformed.
+fn rate_limits(config: &Config) -> anyhow::Result<Option<RateLimits>> {
+    let (per_second, burst) = (config.rate_limit_per_sec, config.rate_limit_burst);
+    let Some(url) = &config.redis_url else {
+        return Ok(RateLimits::new(per_second, burst));
+    };
+    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
+    let store = RedisRateLimits::connect(url, &config.redis_prefix, timeout)
+        .context("invalid THUNDERPHONE_REDIS_URL")?;
+    tracing::info!(prefix = %config.redis_prefix, "rate limits: shared in Redis");
+    Ok(RateLimits::shared(
+        per_second,
+        burst,
+        Arc::new(store),
+        timeout,
+    ))
 }
 
 /// Blocking threads for each HTTP worker: the store's calls run on them,

@@ -167,6 +167,8 @@ macro_rules! contract_tests {
             idempotency_expired_keys_start_again,
             idempotency_abandoned_and_dead_claims_free_the_key,
             idempotency_concurrent_claims_start_once,
+            idempotency_purge_deletes_expired_records,
+            idempotency_purge_works_in_batches,
         );
     };
 }

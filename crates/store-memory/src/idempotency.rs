@@ -86,4 +86,27 @@ impl IdempotencyStore for MemoryStore {
         }
         Ok(())
     }
+
+    async fn purge_expired(&self, expires_before: Timestamp, limit: u32) -> Result<u64, RepoError> {
+        let mut state = self.lock();
+        // Stops at `limit`: when most records are expired, a batch costs
+        // about `limit` steps, not a scan of the whole map.
+        let expired: Vec<_> = state
+            .idempotency
+            .iter()
+            .filter(|(_, e)| e.created_at < expires_before)
+            .map(|(slot, _)| slot.clone())
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        for slot in &expired {
+            state.idempotency.remove(slot);
+        }
+        // Give memory back once the map is mostly empty, so a burst of
+        // keys does not pin its peak size for the life of the process.
+        let len = state.idempotency.len();
+        if state.idempotency.capacity() > 4 * len.max(64) {
+            state.idempotency.shrink_to_fit();
+        }
+        Ok(expired.len() as u64)
+    }
 }

@@ -60,6 +60,7 @@ impl fmt::Debug for MemoryStore {
             .field("held_numbers", &state.held.len())
             .field("agents", &state.agents.len())
             .field("connections", &state.connections.len())
+            .field("idempotency_keys", &state.idempotency.len())
             .finish_non_exhaustive()
     }
 }

@@ -171,3 +171,41 @@ async fn api_key_hashes_are_unique() {
         Err(RepoError::Duplicate("api key"))
     );
 }
+
+/// Memory stays bounded: once purged, a day's worth of keys is gone from
+/// the map, not only hidden from `begin`.
+#[tokio::test]
+async fn purged_idempotency_keys_free_their_memory() {
+    use thunderphone_ports::IdempotencyStore;
+    let store = MemoryStore::new();
+    let acme = tenant(&store, "acme").await;
+    for i in 0..5_000 {
+        store
+            .begin(
+                acme.org_id,
+                &format!("k-{i}"),
+                "fp",
+                at(0),
+                at(60),
+                at(-86_400),
+            )
+            .await
+            .unwrap();
+    }
+    assert!(format!("{store:?}").contains("idempotency_keys: 5000"));
+    let mut purged = 0;
+    loop {
+        let batch = store.purge_expired(at(86_401), 1_000).await.unwrap();
+        purged += batch;
+        if batch < 1_000 {
+            break;
+        }
+    }
+    assert_eq!(purged, 5_000);
+    let printed = format!("{store:?}");
+    assert!(printed.contains("idempotency_keys: 0"), "{printed}");
+    assert!(
+        store.lock().idempotency.capacity() < 1_000,
+        "the map gave its memory back"
+    );
+}

@@ -24,6 +24,18 @@ const CLAIM: &str = "\
            AND idempotency_keys.fingerprint = EXCLUDED.fingerprint) \
     RETURNING 1 AS claimed";
 
+/// Deletes one batch of expired records, oldest first through the
+/// `created_at` index. `SKIP LOCKED`: instances purging at the same time
+/// take different rows instead of waiting on each other, and a row being
+/// claimed again right now is left alone (the outer `created_at` check
+/// sees the claim's new time if it won).
+const PURGE: &str = "\
+    DELETE FROM idempotency_keys k USING ( \
+        SELECT org_id, key FROM idempotency_keys WHERE created_at < $1 \
+        ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED \
+    ) old \
+    WHERE k.org_id = old.org_id AND k.key = old.key AND k.created_at < $1";
+
 #[derive(QueryableByName)]
 struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -149,6 +161,18 @@ impl IdempotencyStore for PgStore {
             .bind::<Text, _>(&fingerprint)
             .execute(conn)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, expires_before: Timestamp, limit: u32) -> Result<u64, RepoError> {
+        let limit = i64::from(limit);
+        self.run("idempotency_purge", move |conn| {
+            let deleted = diesel::sql_query(PURGE)
+                .bind::<Timestamptz, _>(expires_before)
+                .bind::<BigInt, _>(limit)
+                .execute(conn)?;
+            Ok(deleted as u64)
         })
         .await
     }

@@ -66,7 +66,7 @@ pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest)
         Err(invalid) => return refuse_authenticated(&req, &state, &key, invalid).await,
     };
     let read = state.app.list_numbers_for_key(&key.0, filter, page).await?;
-    admit(&req, &state, &read.principal)?;
+    admit(&req, &state, &read.principal).await?;
     // The org is known only now: a cursor issued elsewhere gets nothing.
     let scope = CursorScope::new("phone-numbers", read.principal.org_id, &query);
     if let Some(cursor) = &cursor {
@@ -135,7 +135,7 @@ pub async fn get(
         Err(not_found) => return refuse_authenticated(&req, &state, &key, not_found).await,
     };
     let read = state.app.get_number_for_key(&key.0, id).await?;
-    admit(&req, &state, &read.principal)?;
+    admit(&req, &state, &read.principal).await?;
     let number = read.value?;
     Ok(with_etag(
         HttpResponse::Ok(),
@@ -286,6 +286,18 @@ pub async fn transfer(
         &number,
         &PhoneNumberDto::from(&number),
     ))
+}
+
+/// What a transfer asks for, from its raw body: the target org decides
+/// who may make it. `None` for a body the handler refuses anyway.
+pub fn transfer_action(body: &[u8]) -> Option<thunderphone_app::Action> {
+    let request = serde_json::from_slice::<TransferBody>(body)
+        .ok()?
+        .into_request()
+        .ok()?;
+    Some(thunderphone_app::Action::TransferNumber {
+        target_org_id: request.target_org_id,
+    })
 }
 
 /// The number's recorded changes while the caller's org held it, newest first.

@@ -1,10 +1,12 @@
 //! `Idempotency-Key` (API.md §11).
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, test_config};
 
 #[tokio::test]
 async fn a_retried_post_is_replayed_not_repeated() {
@@ -136,5 +138,102 @@ async fn concurrent_duplicates_do_the_work_once() {
     }
     let list = app.get("/v1/phone-numbers", &t.key).await;
     assert_eq!(list.body["data"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+fn sip_body(name: &str) -> serde_json::Value {
+    json!({ "name": name, "provider": "sip", "termination_uri": "sip:pbx.example.com:5060",
+        "credentials": { "username": "pbx-user", "password": "pbx-secret-password" } })
+}
+
+/// API.md §17: a 429 is not kept. Once the bucket has refilled, the same
+/// key runs the request (and only then is its answer kept).
+#[tokio::test]
+async fn a_rate_limited_request_is_not_replayed() {
+    let mut config = test_config();
+    config.rate_limit_per_sec = 1;
+    config.rate_limit_burst = 2;
+    let app = TestApp::spawn_with(config, Default::default()).await;
+    let t = app.tenant("member").await;
+    let create = || {
+        app.send(
+            app.req(Method::POST, "/v1/agents", &t.key)
+                .header("Idempotency-Key", "agent-1")
+                .json(&json!({ "name": "Reception" })),
+        )
+    };
+    // Empty the bucket.
+    while app.get("/v1/me", &t.key).await.status != StatusCode::TOO_MANY_REQUESTS {}
+    let limited = create().await;
+    limited.assert_problem(429, "rate_limited");
+    assert_eq!(limited.header("idempotent-replayed"), None);
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let created = create().await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.header("idempotent-replayed"), None, "it ran");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let replayed = create().await;
+    assert_eq!(replayed.status, StatusCode::CREATED);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body, created.body);
+    app.stop().await;
+}
+
+/// 401 and 403 are about the caller, not the request: the same key and
+/// body from a caller who may make the request runs it.
+#[tokio::test]
+async fn refusals_of_the_caller_are_not_kept() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant("admin").await;
+    let member_id = app.create_user("member-403@example.com").await;
+    let member = app.join(member_id, admin.org_id, "member").await;
+    let create = |key: &str| {
+        app.send(
+            app.req(Method::POST, "/v1/voip-connections", key)
+                .header("Idempotency-Key", "conn-1")
+                .json(&sip_body("PBX")),
+        )
+    };
+    create("tpk_not-a-key")
+        .await
+        .assert_problem(401, "unauthorized");
+    let forbidden = create(&member).await;
+    forbidden.assert_problem(403, "forbidden");
+    assert_eq!(forbidden.header("idempotent-replayed"), None);
+    create(&member).await.assert_problem(403, "forbidden");
+    let created = create(&admin.key).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.header("idempotent-replayed"), None, "it ran");
+    let listed = app.get("/v1/voip-connections", &admin.key).await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}
+
+/// A replay is served only to a caller who may make the request now: a
+/// member replaying an admin's create gets 403, not the admin's 201.
+#[tokio::test]
+async fn a_member_cannot_replay_an_admins_create() {
+    let app = TestApp::spawn().await;
+    let admin = app.tenant("admin").await;
+    let member_id = app.create_user("member-replay@example.com").await;
+    let member = app.join(member_id, admin.org_id, "member").await;
+    let create = |key: &str| {
+        app.send(
+            app.req(Method::POST, "/v1/voip-connections", key)
+                .header("Idempotency-Key", "conn-1")
+                .json(&sip_body("PBX")),
+        )
+    };
+    let created = create(&admin.key).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let replayed_to_member = create(&member).await;
+    replayed_to_member.assert_problem(403, "forbidden");
+    assert_eq!(replayed_to_member.header("idempotent-replayed"), None);
+    assert_ne!(replayed_to_member.body["id"], created.body["id"]);
+    // The admin still gets the replay.
+    let replayed = create(&admin.key).await;
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.body, created.body);
     app.stop().await;
 }

@@ -6,6 +6,7 @@ mod support;
 /// This binary runs the suite on the embedded store.
 pub const STORE: support::StoreKind = support::StoreKind::Memory;
 
+mod admission;
 mod agents;
 mod connections;
 mod errors;
@@ -17,5 +18,6 @@ mod operator;
 mod outbound;
 mod provisioning;
 mod races;
+mod shared_limits;
 mod sip_peer;
 mod transfer;

@@ -134,6 +134,31 @@ impl TestApp {
         drop(db);
     }
 
+    /// The test's own database, for a second instance on the same data
+    /// (Postgres runs only).
+    pub fn database_url(&self) -> Option<String> {
+        self._db.as_ref().map(|db| db.url().to_owned())
+    }
+
+    /// The value of a counter or gauge in `/metrics` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics body");
+        text.lines()
+            .find_map(|line| {
+                let (metric, value) = line.split_once(' ')?;
+                (metric == name).then(|| value.trim().parse::<f64>().ok())?
+            })
+            .unwrap_or(0.0)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -338,5 +363,49 @@ impl Response {
             "{:?}",
             self.body
         );
+    }
+}
+
+/// The Redis every development and CI machine runs.
+pub const REDIS_URL: &str = "redis://127.0.0.1:6379/";
+
+/// A key prefix of the test's own in that Redis; its keys are deleted
+/// when it is dropped. Creating one fails the test, saying why, when
+/// Redis cannot be reached: a test that needs it is never skipped.
+pub struct RedisPrefix(pub String);
+
+impl RedisPrefix {
+    pub fn new() -> Self {
+        let mut conn = redis_connection();
+        let _: String = redis::cmd("PING")
+            .query(&mut conn)
+            .expect("Redis answers PING");
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("randomness");
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("thunderphone-test:{hex}:"))
+    }
+}
+
+fn redis_connection() -> redis::Connection {
+    redis::Client::open(REDIS_URL)
+        .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(2)))
+        .unwrap_or_else(|e| {
+            panic!(
+                "this test needs Redis at {REDIS_URL} (start redis-server; CI machines run it): {e}"
+            )
+        })
+}
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        let mut conn = redis_connection();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.0))
+            .query(&mut conn)
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut conn);
+        }
     }
 }

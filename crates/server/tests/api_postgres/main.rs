@@ -8,6 +8,9 @@ mod support;
 /// This binary runs the suite on Postgres.
 pub const STORE: support::StoreKind = support::StoreKind::Postgres;
 
+#[path = "../api/admission.rs"]
+mod admission;
+
 #[path = "../api/agents.rs"]
 mod agents;
 
@@ -40,6 +43,9 @@ mod provisioning;
 
 #[path = "../api/races.rs"]
 mod races;
+
+#[path = "../api/shared_limits.rs"]
+mod shared_limits;
 
 #[path = "../api/sip_peer.rs"]
 mod sip_peer;

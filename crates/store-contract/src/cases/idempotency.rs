@@ -176,3 +176,95 @@ pub async fn idempotency_concurrent_claims_start_once<S: TestStore>(store: Arc<S
         IdempotencyStart::Started | IdempotencyStart::InProgress
     )));
 }
+
+/// The purge deletes the records created before the cut-off, and only
+/// them: a purged key is gone (it starts afresh even for a caller that
+/// would still treat it as live), a newer one still replays.
+pub async fn idempotency_purge_deletes_expired_records<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let day = 86_400;
+    // Two records a day and more ago (one completed, one whose request
+    // died), one from just now.
+    for (key, created) in [("old-done", 0), ("old-dead", 10), ("new", day + 100)] {
+        assert_eq!(
+            store
+                .begin(
+                    acme.org_id,
+                    key,
+                    "fp",
+                    at(created),
+                    at(created + 60),
+                    at(created - day)
+                )
+                .await
+                .unwrap(),
+            IdempotencyStart::Started
+        );
+    }
+    for key in ["old-done", "new"] {
+        store
+            .complete(acme.org_id, key, "fp", response(201))
+            .await
+            .unwrap();
+    }
+    let now = day + 200;
+    assert_eq!(
+        store.purge_expired(at(now - day), 100).await.unwrap(),
+        2,
+        "the two records older than a day"
+    );
+    assert_eq!(store.purge_expired(at(now - day), 100).await.unwrap(), 0);
+    // A cut-off far in the past would still count the old records as live
+    // (another fingerprint: `KeyReused`): `Started` shows they are gone.
+    let long_ago = at(-100 * day);
+    for key in ["old-done", "old-dead"] {
+        assert_eq!(
+            store
+                .begin(acme.org_id, key, "fp-2", at(now), at(now + 60), long_ago)
+                .await
+                .unwrap(),
+            IdempotencyStart::Started,
+            "{key} was deleted"
+        );
+    }
+    assert_eq!(
+        store
+            .begin(
+                acme.org_id,
+                "new",
+                "fp",
+                at(now),
+                at(now + 60),
+                at(now - day)
+            )
+            .await
+            .unwrap(),
+        IdempotencyStart::Replay(response(201)),
+        "a live record survives the purge"
+    );
+}
+
+/// The purge deletes at most `limit` records a call, across orgs, and
+/// reports each batch's count until none are left.
+pub async fn idempotency_purge_works_in_batches<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let globex = tenant(&*store, "globex").await;
+    for i in 0..5 {
+        let org = if i % 2 == 0 {
+            acme.org_id
+        } else {
+            globex.org_id
+        };
+        let key = format!("k-{i}");
+        store
+            .begin(org, &key, "fp", at(i), at(i + 60), at(i - 86_400))
+            .await
+            .unwrap();
+    }
+    let cut_off = at(1_000);
+    let mut batches = Vec::new();
+    for _ in 0..4 {
+        batches.push(store.purge_expired(cut_off, 2).await.unwrap());
+    }
+    assert_eq!(batches, [2, 2, 1, 0]);
+}
