@@ -18,7 +18,7 @@ fn sip(termination_uri: Option<&str>) -> NewConnectionRequest {
         name: name("Office PBX"),
         termination_uri: termination_uri.map(|u| SipUri::parse(u).unwrap()),
         credentials: VoipCredentials::Sip {
-            username: Some("pbx".into()),
+            username: Some(thunderphone_domain::SipUsername::parse("pbx").unwrap()),
             password: None,
         },
     }

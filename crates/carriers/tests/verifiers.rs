@@ -33,7 +33,7 @@ fn twilio(server: &MockServer) -> TwilioVerifier {
 
 fn twilio_creds() -> VoipCredentials {
     VoipCredentials::Twilio {
-        account_sid: SID.into(),
+        account_sid: thunderphone_domain::TwilioAccountSid::parse(SID).unwrap(),
         auth_token: Secret::new(TOKEN),
     }
 }

@@ -1,8 +1,8 @@
 use std::fmt;
 
-use crate::ParseError;
 use crate::kinds::wire_enum;
 use crate::sip::breaks_lines;
+use crate::{ParseError, SipPassword, SipUsername};
 
 wire_enum!(
     /// The kind of a customer's VoIP connection.
@@ -103,13 +103,14 @@ impl fmt::Debug for TwilioAccountSid {
     }
 }
 
-/// Credentials of a VoIP connection; write-only through the API.
+/// Credentials of a VoIP connection; write-only through the API. Each
+/// value is of a type that holds only what may be sent where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VoipCredentials {
     /// Twilio account SID and auth token.
     Twilio {
-        /// `AC…` account SID (not secret on its own).
-        account_sid: String,
+        /// `AC…` account SID.
+        account_sid: TwilioAccountSid,
         /// The auth token.
         auth_token: Secret,
     },
@@ -121,9 +122,9 @@ pub enum VoipCredentials {
     /// SIP digest credentials (both optional: some trunks allow by IP).
     Sip {
         /// Digest username.
-        username: Option<String>,
+        username: Option<SipUsername>,
         /// Digest password.
-        password: Option<Secret>,
+        password: Option<SipPassword>,
     },
 }
 
@@ -148,15 +149,12 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let creds = VoipCredentials::Twilio {
-            account_sid: SID.into(),
+            account_sid: TwilioAccountSid::parse(SID).unwrap(),
             auth_token: Secret::new("hunter2"),
         };
         let printed = format!("{creds:?} {}", Secret::new("hunter2"));
         assert!(!printed.contains("hunter2"), "{printed}");
-        assert!(
-            !format!("{:?}", TwilioAccountSid::parse(SID).unwrap()).contains(SID),
-            "{printed}"
-        );
+        assert!(!printed.contains(SID), "{printed}");
     }
 
     #[test]

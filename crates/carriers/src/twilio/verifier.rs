@@ -295,7 +295,7 @@ impl VoipVerifier for TwilioVerifier {
             VoipCredentials::Twilio {
                 account_sid,
                 auth_token,
-            } => self.run(account_sid, auth_token, number).await,
+            } => self.run(account_sid.as_str(), auth_token, number).await,
             other => wrong_credentials(connection, other),
         }
     }
