@@ -38,10 +38,15 @@ impl App {
     /// Creates a connection (admin+).
     ///
     /// The credentials are sealed by the vault before the store sees them.
+    /// Every value that goes into a SIP message is of a type that holds
+    /// only what SIP allows there (API.md §15); the termination URI is
+    /// checked again here, since [`SipUri::parse_stored`] can build one
+    /// under older rules.
     ///
     /// # Errors
     /// `Forbidden`; `Validation` when a SIP connection has no
-    /// `termination_uri`; `Unavailable` when no secret key is configured.
+    /// `termination_uri` or one SIP does not allow; `Unavailable` when no
+    /// secret key is configured.
     pub async fn create_connection(
         &self,
         caller: &Principal,
@@ -54,6 +59,10 @@ impl App {
                 "termination_uri",
                 "is required for sip connections",
             ));
+        }
+        if let Some(uri) = &request.termination_uri {
+            SipUri::parse(uri.as_str())
+                .map_err(|e| AppError::invalid("termination_uri", e.to_string()))?;
         }
         let sealed = self.ports.vault.seal(&request.credentials)?;
         let new = NewVoipConnection {

@@ -49,7 +49,9 @@ impl App {
                     key_id: sealed.key_id,
                     configured_differently: true,
                 }),
-                Ok(_) => None,
+                // Opened: the key is right, whatever today's rules say of
+                // the values inside.
+                Ok(_) | Err(VaultError::Outdated(_)) => None,
             })
             .collect())
     }
@@ -76,8 +78,9 @@ impl App {
             }
             let mut progressed = false;
             for (id, sealed) in batch {
-                let credentials = vault.open(&sealed)?;
-                let resealed = vault.seal(&credentials)?;
+                // Re-sealed unread: a value stored before today's rules
+                // moves to the new key like any other.
+                let resealed = vault.reseal(&sealed)?;
                 if self.ports.connections.reseal(id, sealed, resealed).await? {
                     rotated.resealed += 1;
                     progressed = true;

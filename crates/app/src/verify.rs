@@ -1,7 +1,7 @@
 //! `POST /v1/phone-numbers/{id}/verify-voip`.
 
 use thunderphone_domain::{PhoneNumber, PhoneNumberId, Principal, Timestamp, Verification};
-use thunderphone_ports::CheckOutcome;
+use thunderphone_ports::{CheckOutcome, VaultError};
 
 use crate::{App, AppError};
 
@@ -56,27 +56,34 @@ impl App {
                 "the number's VoIP connection no longer exists".into(),
             ));
         };
-        let credentials = self.ports.vault.open(&sealed)?;
-        let permit = self.outbound.try_take()?;
-        let run = self
-            .ports
-            .verifier
-            .verify(&connection, &credentials, number.number());
-        let finished = tokio::time::timeout_at(deadline, run).await;
-        drop(permit);
-        let checks = match finished {
-            Ok(checks) if !checks.is_empty() => checks,
-            Ok(_) => vec![CheckOutcome::failed(
-                "verification",
-                "the verifier ran no checks",
-            )],
-            Err(_) => vec![CheckOutcome::failed(
-                "verification",
-                format!(
-                    "the verification did not finish within {} s; check that the trunk or account answers",
-                    timeout.as_secs_f32()
-                ),
-            )],
+        let checks = match self.ports.vault.open(&sealed) {
+            Ok(credentials) => {
+                let permit = self.outbound.try_take()?;
+                let run = self
+                    .ports
+                    .verifier
+                    .verify(&connection, &credentials, number.number());
+                let finished = tokio::time::timeout_at(deadline, run).await;
+                drop(permit);
+                match finished {
+                    Ok(checks) if !checks.is_empty() => checks,
+                    Ok(_) => vec![CheckOutcome::failed(
+                        "verification",
+                        "the verifier ran no checks",
+                    )],
+                    Err(_) => vec![CheckOutcome::failed(
+                        "verification",
+                        format!(
+                            "the verification did not finish within {} s; check that the trunk or account answers",
+                            timeout.as_secs_f32()
+                        ),
+                    )],
+                }
+            }
+            // Stored before today's rules: never sent anywhere. The customer
+            // can fix it; a 5xx would tell them nothing.
+            Err(VaultError::Outdated(field)) => vec![outdated(field)],
+            Err(other) => return Err(other.into()),
         };
         let passed = checks.iter().all(|c| c.passed);
         let outcome = if passed {
@@ -107,4 +114,14 @@ impl App {
             },
         })
     }
+}
+
+/// The failed check for credentials stored before a rule that they break.
+fn outdated(field: &str) -> CheckOutcome {
+    CheckOutcome::failed(
+        "credentials",
+        format!(
+            "the connection's stored {field} was accepted by an earlier version but holds characters that are not allowed any more, so it was not used; delete this connection and create it again with valid credentials"
+        ),
+    )
 }

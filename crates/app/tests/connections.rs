@@ -18,7 +18,7 @@ fn sip(termination_uri: Option<&str>) -> NewConnectionRequest {
         name: name("Office PBX"),
         termination_uri: termination_uri.map(|u| SipUri::parse(u).unwrap()),
         credentials: VoipCredentials::Sip {
-            username: Some("pbx".into()),
+            username: Some(thunderphone_domain::SipUsername::parse("pbx").unwrap()),
             password: None,
         },
     }
@@ -332,4 +332,19 @@ async fn without_a_key_no_credentials_are_stored() {
         panic!("expected NotConfigured, got {result:?}")
     };
     assert!(message.contains("THUNDERPHONE_SECRET_KEY"), "{message}");
+}
+
+#[tokio::test]
+async fn a_termination_uri_of_older_rules_is_not_enough_to_create_a_connection() {
+    // No create_connection expectation: storing anything fails the test.
+    let app = Mocks::new().app();
+    let mut request = sip(None);
+    request.termination_uri = Some(SipUri::parse_stored("sip:pbx.example.com;x=<evil>").unwrap());
+    let result = app
+        .create_connection(&principal(Role::Owner), request)
+        .await;
+    let Err(AppError::Validation(errors)) = result else {
+        panic!("expected Validation, got {result:?}")
+    };
+    assert_eq!(errors[0].field, "termination_uri");
 }

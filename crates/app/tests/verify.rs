@@ -272,3 +272,44 @@ async fn a_hanging_verifier_is_bounded_by_the_verification_timeout() {
     let reason = change.updated.number.status_reason().unwrap();
     assert!(reason.contains("within 3 s"), "{reason}");
 }
+
+#[tokio::test]
+async fn credentials_stored_before_todays_rules_fail_the_check_without_being_used() {
+    let mut m = Mocks::new();
+    stored(&mut m, unverified());
+    // An earlier version stored a SIP username with a line break in it.
+    m.connections
+        .expect_find_connection_credentials()
+        .times(1)
+        .returning(|_, _| {
+            Ok(Some((
+                twilio_connection(CONN, ORG),
+                thunderphone_ports::SealedCredentials {
+                    key_id: thunderphone_vault::LEGACY_PLAINTEXT.into(),
+                    ciphertext: br#"{"provider":"sip","username":"alice\r\nQUIT","password":"p"}"#
+                        .to_vec(),
+                },
+            )))
+        });
+    // No verifier expectation: nothing is sent anywhere.
+    let saves = m.record_saves();
+    let app = m.app();
+
+    let verified = app
+        .verify_number(&principal(Role::Member), number_id(ID))
+        .await
+        .unwrap();
+
+    assert!(!verified.verification.passed);
+    let [check] = verified.verification.checks.as_slice() else {
+        panic!("one check: {:?}", verified.verification.checks);
+    };
+    assert_eq!(check.name, "credentials");
+    assert!(
+        check.detail.contains("credentials.username") && check.detail.contains("create it again"),
+        "{}",
+        check.detail
+    );
+    assert!(!check.detail.contains("alice"), "{}", check.detail);
+    assert_eq!(saves.only().updated.change, ChangeKind::VerificationFailed);
+}

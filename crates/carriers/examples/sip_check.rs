@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use thunderphone_carriers::{SipVerifier, SipVerifierConfig};
 use thunderphone_domain::{
-    DisplayName, E164, OrgId, Secret, SipUri, VoipConnection, VoipConnectionId, VoipCredentials,
-    VoipProvider,
+    DisplayName, E164, OrgId, SipPassword, SipUri, SipUsername, VoipConnection, VoipConnectionId,
+    VoipCredentials, VoipProvider,
 };
 use thunderphone_outbound::{AllowList, DnsGate, GateConfig};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
@@ -83,7 +83,7 @@ fn matches(expect: &str, checks: &[CheckOutcome]) -> Result<bool, String> {
         "rejected" => {
             !credentials.passed
                 && (credentials.detail.contains("rejected the digest")
-                    || credentials.detail.contains("after the digest"))
+                    || credentials.detail.contains("refused the digest"))
         }
         "timeout" => !outbound.passed && outbound.detail.contains("timed out after"),
         other => return Err(format!("unknown expectation {other:?}")),
@@ -117,10 +117,17 @@ async fn main() -> ExitCode {
         termination_uri: Some(uri),
         created_at: chrono::Utc::now(),
     };
-    let credentials = VoipCredentials::Sip {
-        username: args.user.clone(),
-        password: std::env::var("SIP_CHECK_PASSWORD").ok().map(Secret::new),
+    let username = args.user.as_deref().map(SipUsername::parse).transpose();
+    let password = std::env::var("SIP_CHECK_PASSWORD")
+        .ok()
+        .as_deref()
+        .map(SipPassword::parse)
+        .transpose();
+    let (Ok(username), Ok(password)) = (username, password) else {
+        eprintln!("sip_check: the username or password holds characters SIP does not allow");
+        return ExitCode::from(2);
     };
+    let credentials = VoipCredentials::Sip { username, password };
     // SIPp listens on loopback, which the outbound gate refuses unless
     // allowed: this check allows it.
     let Ok(allow) = "127.0.0.0/8".parse::<AllowList>() else {

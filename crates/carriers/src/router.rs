@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use thunderphone_domain::{E164, VoipConnection, VoipCredentials, VoipProvider};
 use thunderphone_ports::{CheckOutcome, OutboundGate, VoipVerifier};
 
+use crate::http::ApiError;
 use crate::{
     ConfigError, SipVerifier, SipVerifierConfig, TelnyxVerifier, TelnyxVerifierConfig,
     TwilioVerifier, TwilioVerifierConfig,
@@ -25,6 +26,31 @@ pub(crate) const OUTBOUND: &str = "outbound_trunking";
 /// the detail says which one to fix first.
 pub(crate) fn not_checked(name: &str, because: &str) -> CheckOutcome {
     CheckOutcome::failed(name, format!("not checked: {because}; fix that first"))
+}
+
+/// A failed vendor request as a detail may state it: the kind of failure
+/// and the HTTP status, never the vendor's own text (API.md §15). The
+/// whole error goes to the log for the operator.
+pub(crate) fn vendor_failure(vendor: &str, error: &ApiError) -> String {
+    tracing::info!(vendor, %error, "a verification request to the carrier failed");
+    match error {
+        ApiError::Status { status, .. } => format!("{vendor} answered HTTP {status}"),
+        ApiError::Timeout { .. } => error.to_string(),
+        ApiError::Transport { .. } => format!("could not reach {vendor}"),
+        ApiError::Decode { .. } => format!("{vendor} sent an answer that could not be read"),
+    }
+}
+
+/// A vendor identifier (trunk SID, connection id) fit to quote: ASCII
+/// letters, digits, `-` and `_`, 1-64 of them. Anything else the vendor
+/// returns is free text and is not quoted.
+pub(crate) fn vendor_id(id: &str) -> Option<&str> {
+    let token = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    token.then_some(id)
 }
 
 /// Credentials stored for another kind of provider than the connection's.
@@ -129,5 +155,28 @@ impl VoipVerifier for VerifierRouter {
             VoipProvider::Sip => &self.sip,
         };
         verifier.verify(connection, credentials, number).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_text_is_never_quoted() {
+        let error = ApiError::Status {
+            status: 401,
+            message: "Authenticate ACsecret".into(),
+        };
+        assert_eq!(vendor_failure("Twilio", &error), "Twilio answered HTTP 401");
+        let decode = ApiError::Decode {
+            vendor: "twilio",
+            reason: "invalid type: string \"ACsecret\"".into(),
+        };
+        assert!(!vendor_failure("Twilio", &decode).contains("ACsecret"));
+        assert_eq!(vendor_id("TKaaaa_1-2"), Some("TKaaaa_1-2"));
+        for free in ["", "a b", "x\r\ny", "<b>", &"a".repeat(65)] {
+            assert_eq!(vendor_id(free), None, "{free:?}");
+        }
     }
 }

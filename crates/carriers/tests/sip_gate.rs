@@ -17,7 +17,7 @@ use std::time::Duration;
 use common::{check, connection, number};
 use peer::Scenario;
 use thunderphone_carriers::{SipVerifier, SipVerifierConfig};
-use thunderphone_domain::{Secret, VoipCredentials, VoipProvider};
+use thunderphone_domain::{SipPassword, SipUsername, VoipCredentials, VoipProvider};
 use thunderphone_outbound::{DnsGate, GateConfig};
 use thunderphone_ports::{
     CheckOutcome, MockOutboundGate, OutboundError, OutboundGate, VoipVerifier,
@@ -39,8 +39,8 @@ fn verifier(gate: Arc<dyn OutboundGate>) -> SipVerifier {
 
 fn creds() -> VoipCredentials {
     VoipCredentials::Sip {
-        username: Some("pbx-user".into()),
-        password: Some(Secret::new("pbx-secret")),
+        username: Some(SipUsername::parse("pbx-user").unwrap()),
+        password: Some(SipPassword::parse("pbx-secret").unwrap()),
     }
 }
 

@@ -33,7 +33,7 @@ fn twilio(server: &MockServer) -> TwilioVerifier {
 
 fn twilio_creds() -> VoipCredentials {
     VoipCredentials::Twilio {
-        account_sid: SID.into(),
+        account_sid: thunderphone_domain::TwilioAccountSid::parse(SID).unwrap(),
         auth_token: Secret::new(TOKEN),
     }
 }
@@ -97,8 +97,11 @@ async fn twilio_voice_url_elsewhere_says_what_to_set() {
     let checks = verify(&twilio(&server), VoipProvider::Twilio, &twilio_creds()).await;
     let inbound = check(&checks, "inbound_routing");
     assert!(!inbound.passed);
+    // Says what to set, without quoting what Twilio returned.
     assert!(
-        inbound.detail.contains(OURS) && inbound.detail.contains("demo.twilio.com"),
+        inbound.detail.contains(OURS)
+            && inbound.detail.contains("another Voice URL")
+            && !inbound.detail.contains("demo.twilio.com"),
         "{}",
         inbound.detail
     );
@@ -193,10 +196,10 @@ async fn twilio_numbers_on_a_trunk_check_the_trunk() {
     trunk(&server, 1).await;
     let checks = verify(&twilio(&server), VoipProvider::Twilio, &twilio_creds()).await;
     assert!(checks.iter().all(|c| c.passed), "{checks:#?}");
+    let out = &check(&checks, "outbound_trunking").detail;
     assert!(
-        check(&checks, "outbound_trunking")
-            .detail
-            .contains("acme.pstn.twilio.com")
+        out.contains(TRUNK) && !out.contains("acme.pstn.twilio.com"),
+        "{out}"
     );
 }
 
@@ -311,6 +314,95 @@ async fn telnyx_bad_key() {
         "{}",
         creds.detail
     );
+}
+
+/// Asserts that no detail quotes the account SID or any of `vendor_text`.
+fn assert_quotes_nothing(checks: &[CheckOutcome], vendor_text: &[&str]) {
+    for c in checks {
+        assert!(!c.detail.contains(SID), "account SID in {c:?}");
+        for text in vendor_text {
+            assert!(!c.detail.contains(text), "{text:?} in {c:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn twilio_details_never_quote_the_sid_or_twilio_text() {
+    // Rejected credentials: Twilio's error message is not echoed.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "code": 20003, "message": "Authenticate XVENDORX", "status": 401 })))
+        .mount(&server)
+        .await;
+    let checks = verify(&twilio(&server), VoipProvider::Twilio, &twilio_creds()).await;
+    assert!(check(&checks, "credentials").detail.contains("HTTP 401"));
+    assert_quotes_nothing(&checks, &["XVENDORX", "Authenticate"]);
+    // A suspended account with a friendly name; a number on a trunk whose
+    // lookups fail with Twilio's words in the body.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{ACCOUNT}.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "sid": SID, "friendly_name": "XNAMEX", "status": "XSTATUSX" })))
+        .mount(&server)
+        .await;
+    let checks = verify(&twilio(&server), VoipProvider::Twilio, &twilio_creds()).await;
+    assert!(check(&checks, "credentials").detail.contains("not active"));
+    assert_quotes_nothing(&checks, &["XNAMEX", "XSTATUSX"]);
+    let server = MockServer::start().await;
+    twilio_account(
+        &server,
+        Some("https://XURLX.example/voice"),
+        Some("TK<b>XTRUNKX</b>"),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+            "code": 20500, "message": "XVENDORX internal", "status": 500 })))
+        .mount(&server)
+        .await;
+    let checks = verify(&twilio(&server), VoipProvider::Twilio, &twilio_creds()).await;
+    assert!(check(&checks, "credentials").passed, "{checks:#?}");
+    assert!(
+        check(&checks, "inbound_routing")
+            .detail
+            .contains("the number's Elastic SIP trunk"),
+        "{checks:#?}"
+    );
+    assert_quotes_nothing(&checks, &["XVENDORX", "XURLX", "XTRUNKX", "<b>", "PNbbbb"]);
+}
+
+#[tokio::test]
+async fn telnyx_details_never_quote_telnyx_text() {
+    let server = MockServer::start().await;
+    telnyx_number(&server, Some("77")).await;
+    Mock::given(method("GET"))
+        .and(path("/connections/77"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": {
+            "id": "77", "record_type": "credential_connection", "active": true,
+            "connection_name": "XNAMEX", "outbound_voice_profile_id": "XPROFILEX" } })))
+        .mount(&server)
+        .await;
+    let checks = verify(&telnyx(&server), VoipProvider::Telnyx, &telnyx_creds()).await;
+    assert!(checks.iter().all(|c| c.passed), "{checks:#?}");
+    assert!(
+        check(&checks, "inbound_routing")
+            .detail
+            .contains("connection 77")
+    );
+    assert_quotes_nothing(&checks, &["XNAMEX", "XPROFILEX"]);
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({ "errors": [{
+            "code": "10010", "title": "XVENDORX", "detail": "XDETAILX" }] })),
+        )
+        .mount(&server)
+        .await;
+    let checks = verify(&telnyx(&server), VoipProvider::Telnyx, &telnyx_creds()).await;
+    assert!(check(&checks, "credentials").detail.contains("HTTP 403"));
+    assert_quotes_nothing(&checks, &["XVENDORX", "XDETAILX"]);
 }
 
 /// Names itself in its only check.

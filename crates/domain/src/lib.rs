@@ -15,10 +15,12 @@ mod number;
 mod phone_number;
 mod records;
 mod role;
+mod sip;
+mod sip_uri;
 mod version;
 
 pub use actor::Actor;
-pub use credentials::{Secret, VoipCredentials, VoipProvider};
+pub use credentials::{Secret, TwilioAccountSid, VoipCredentials, VoipProvider};
 pub use error::{ParseError, TransitionError};
 pub use geo::{City, UsState};
 pub use ids::{AgentId, ApiKeyId, IdError, OrgId, PhoneNumberId, UserId, VoipConnectionId};
@@ -28,9 +30,11 @@ pub use phone_number::{
     AgentUpdate, NewPhoneNumber, PhoneNumber, PhoneNumberParts, Updated, Verification,
 };
 pub use records::{
-    Agent, ApiKey, DisplayName, Email, Membership, Org, Principal, SipUri, User, VoipConnection,
+    Agent, ApiKey, DisplayName, Email, Membership, Org, Principal, User, VoipConnection,
 };
 pub use role::Role;
+pub use sip::{SipPassword, SipUsername};
+pub use sip_uri::SipUri;
 pub use version::{Version, VersionSnapshot};
 
 /// Timestamps everywhere in the domain: UTC, microsecond precision.

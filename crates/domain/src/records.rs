@@ -4,7 +4,8 @@
 use std::fmt;
 
 use crate::{
-    AgentId, ApiKeyId, OrgId, ParseError, Role, Timestamp, UserId, VoipConnectionId, VoipProvider,
+    AgentId, ApiKeyId, OrgId, ParseError, Role, SipUri, Timestamp, UserId, VoipConnectionId,
+    VoipProvider,
 };
 
 /// A human-readable name (org, agent, connection): 1–100 characters after
@@ -70,48 +71,6 @@ impl Email {
     }
 
     /// The address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A SIP URI a trunk answers on, e.g. `sip:pbx.example.com:5060;transport=tcp`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SipUri(String);
-
-impl SipUri {
-    /// Accepts `sip:` or `sips:` URIs with a host, an optional port
-    /// (1–65535) and optional `;params`; at most 255 characters.
-    pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let invalid = || ParseError::new("must be a SIP URI like sip:pbx.example.com:5060");
-        let value = input.trim();
-        if value.len() > 255 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
-        }
-        let lower = value.to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("sips:")
-            .or_else(|| lower.strip_prefix("sip:"))
-            .ok_or_else(invalid)?;
-        let hostport = rest.split(';').next().unwrap_or_default();
-        let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
-            _ => (hostport, None),
-        };
-        let host_ok = !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-.[]:".contains(c));
-        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
-        if host_ok && port_ok {
-            Ok(Self(value.to_owned()))
-        } else {
-            Err(invalid())
-        }
-    }
-
-    /// The URI as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -228,29 +187,6 @@ mod tests {
             "a@.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn sip_uris() {
-        for ok in [
-            "sip:pbx.example.com:5060",
-            "sips:pbx.example.com",
-            "sip:10.0.0.1:5070;transport=tcp",
-            "sip:trunk@pbx.example.com",
-        ] {
-            assert!(SipUri::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "http://x",
-            "sip:",
-            "sip:pbx:0",
-            "sip:pbx:99999",
-            "sip:pb x",
-            "sip:pbx:abc",
-        ] {
-            assert!(SipUri::parse(bad).is_err(), "{bad:?}");
         }
     }
 }

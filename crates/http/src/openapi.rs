@@ -402,4 +402,25 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn connection_schemas_state_what_the_server_enforces() {
+        let doc = doc();
+        let credentials = &doc["components"]["schemas"]["CredentialsBody"]["properties"];
+        let connection = &doc["components"]["schemas"]["ConnectionBody"]["properties"];
+        let pattern = |field: &Value| field["pattern"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(pattern(&credentials["account_sid"]), "^AC[0-9a-fA-F]{32}$");
+        assert!(pattern(&credentials["username"]).contains("%[0-9A-Fa-f]{2}"));
+        assert_eq!(credentials["username"]["maxLength"], 256);
+        assert_eq!(connection["termination_uri"]["maxLength"], 255);
+        assert!(pattern(&connection["termination_uri"]).starts_with("^[sS][iI][pP]"));
+        for secret in ["auth_token", "api_key", "password"] {
+            let field = &credentials[secret];
+            assert!(
+                pattern(field).contains("\\u0000-\\u001F"),
+                "{secret}: {field}"
+            );
+            assert_eq!(field["maxLength"], 512, "{secret}");
+        }
+    }
 }

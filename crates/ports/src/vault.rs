@@ -31,6 +31,11 @@ pub enum VaultError {
     /// The ciphertext does not authenticate (tampered or wrong key).
     #[error("stored credentials cannot be decrypted")]
     Corrupt,
+    /// The credentials decrypt, but a value (the named field, e.g.
+    /// `credentials.username`) was stored before today's rules and breaks
+    /// them; it must not be used. The customer recreates the connection.
+    #[error("the stored {0} is not accepted any more")]
+    Outdated(&'static str),
 }
 
 /// Encrypts credentials before they are stored and decrypts them for the
@@ -46,8 +51,17 @@ pub trait CredentialVault: Send + Sync {
     /// Opens credentials sealed under any configured key.
     ///
     /// # Errors
-    /// [`VaultError::UnknownKey`] or [`VaultError::Corrupt`].
+    /// [`VaultError::UnknownKey`] or [`VaultError::Corrupt`];
+    /// [`VaultError::Outdated`] when a stored value breaks today's rules.
     fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError>;
+
+    /// Seals the same plaintext under the current key without reading it,
+    /// so rotation never depends on whether the values are still valid.
+    ///
+    /// # Errors
+    /// [`VaultError::NoKey`], [`VaultError::UnknownKey`] or
+    /// [`VaultError::Corrupt`].
+    fn reseal(&self, sealed: &SealedCredentials) -> Result<SealedCredentials, VaultError>;
 
     /// The id of the key new credentials are sealed with, if any.
     fn current_key_id(&self) -> Option<String>;

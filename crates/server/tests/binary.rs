@@ -155,7 +155,7 @@ fn logs_never_contain_credentials() {
         "twilio-token-7f3a9c",
         "telnyx-key-b81d22",
         "sip-pass-c0ffee",
-        "AC5ecretSid",
+        "AC5ec7e75dd1ab0000000000000000c0de",
     ];
     let bodies = [
         format!(

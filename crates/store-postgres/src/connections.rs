@@ -40,7 +40,7 @@ impl ConnectionRow {
             provider: wire("provider", &self.provider)?,
             termination_uri: self
                 .termination_uri
-                .map(|uri| SipUri::parse(&uri).map_err(|e| corrupt("termination uri", e)))
+                .map(|uri| SipUri::parse_stored(&uri).map_err(|e| corrupt("termination uri", e)))
                 .transpose()?,
             created_at: self.created_at,
         })

@@ -50,19 +50,19 @@ fn aad(key_id: &str) -> Vec<u8> {
     format!("thunderphone/voip-credentials/v1/{key_id}").into_bytes()
 }
 
-impl CredentialVault for AesGcmVault {
-    fn seal(&self, credentials: &VoipCredentials) -> Result<SealedCredentials, VaultError> {
+impl AesGcmVault {
+    /// Encrypts `plaintext` under the current key.
+    fn encrypt(&self, plaintext: &[u8]) -> Result<SealedCredentials, VaultError> {
         let (key_id, key) = self.ring.current().ok_or(VaultError::NoKey)?;
         let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| VaultError::NoKey)?;
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| VaultError::NoKey)?;
-        let plaintext = plain::encode(credentials);
         let aad = aad(key_id);
         let sealed = cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: &plaintext,
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
@@ -77,11 +77,12 @@ impl CredentialVault for AesGcmVault {
         })
     }
 
-    fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError> {
+    /// The plaintext of `sealed`, unread.
+    fn decrypt(&self, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError> {
         if sealed.key_id == LEGACY_PLAINTEXT {
             // Written before credentials were sealed; `rotate-secrets`
             // seals these.
-            return plain::decode(&sealed.ciphertext).ok_or(VaultError::Corrupt);
+            return Ok(sealed.ciphertext.clone());
         }
         let key = self
             .ring
@@ -96,7 +97,7 @@ impl CredentialVault for AesGcmVault {
         }
         let (nonce, body) = rest.split_at(NONCE_LEN);
         let aad = aad(&sealed.key_id);
-        let plaintext = cipher
+        cipher
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
@@ -104,8 +105,24 @@ impl CredentialVault for AesGcmVault {
                     aad: &aad,
                 },
             )
-            .map_err(|_| VaultError::Corrupt)?;
-        plain::decode(&plaintext).ok_or(VaultError::Corrupt)
+            .map_err(|_| VaultError::Corrupt)
+    }
+}
+
+impl CredentialVault for AesGcmVault {
+    fn seal(&self, credentials: &VoipCredentials) -> Result<SealedCredentials, VaultError> {
+        // Check the key before encoding, so no plaintext is built for nothing.
+        self.ring.current().ok_or(VaultError::NoKey)?;
+        self.encrypt(&plain::encode(credentials))
+    }
+
+    fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError> {
+        plain::decode(&self.decrypt(sealed)?)
+    }
+
+    fn reseal(&self, sealed: &SealedCredentials) -> Result<SealedCredentials, VaultError> {
+        self.ring.current().ok_or(VaultError::NoKey)?;
+        self.encrypt(&self.decrypt(sealed)?)
     }
 
     fn current_key_id(&self) -> Option<String> {

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use thunderphone_domain::{Secret, VoipCredentials};
+use thunderphone_domain::{Secret, SipPassword, SipUsername, TwilioAccountSid, VoipCredentials};
 use thunderphone_ports::{CredentialVault, VaultError};
 
 use super::*;
@@ -11,9 +11,11 @@ fn key(byte: u8) -> String {
     STANDARD.encode([byte; 32])
 }
 
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+
 fn twilio() -> VoipCredentials {
     VoipCredentials::Twilio {
-        account_sid: "AC123".into(),
+        account_sid: TwilioAccountSid::parse(SID).unwrap(),
         auth_token: Secret::new("hunter2-token"),
     }
 }
@@ -27,8 +29,8 @@ fn seals_and_opens_every_kind() {
             api_key: Secret::new("KEY-1"),
         },
         VoipCredentials::Sip {
-            username: Some("u".into()),
-            password: Some(Secret::new("p")),
+            username: Some(SipUsername::parse("u%40corp").unwrap()),
+            password: Some(SipPassword::parse("p").unwrap()),
         },
         VoipCredentials::Sip {
             username: None,
@@ -131,12 +133,98 @@ fn legacy_plaintext_rows_can_be_opened_for_resealing() {
     let vault = AesGcmVault::new(KeyRing::parse(&key(1)).unwrap());
     let legacy = thunderphone_ports::SealedCredentials {
         key_id: LEGACY_PLAINTEXT.into(),
-        ciphertext: br#"{"provider":"twilio","account_sid":"AC123","auth_token":"hunter2-token"}"#
-            .to_vec(),
+        ciphertext: format!(
+            r#"{{"provider":"twilio","account_sid":"{SID}","auth_token":"hunter2-token"}}"#
+        )
+        .into_bytes(),
     };
     assert_eq!(vault.open(&legacy).unwrap(), twilio());
     assert_eq!(
         KeyRing::parse(&format!("plaintext:{}", key(1))).unwrap_err(),
         KeyRingError::BadId(1)
     );
+}
+
+/// Seals a plaintext document as an earlier version wrote it.
+fn sealed_plain(vault: &AesGcmVault, json: &str) -> thunderphone_ports::SealedCredentials {
+    vault.encrypt(json.as_bytes()).unwrap()
+}
+
+#[test]
+fn the_stored_format_is_unchanged() {
+    let vault = AesGcmVault::new(KeyRing::parse(&key(1)).unwrap());
+    let sip = VoipCredentials::Sip {
+        username: Some(SipUsername::parse("+15551234567").unwrap()),
+        password: Some(SipPassword::parse("pw").unwrap()),
+    };
+    let sealed = vault.seal(&sip).unwrap();
+    assert_eq!(
+        String::from_utf8(vault.decrypt(&sealed).unwrap()).unwrap(),
+        r#"{"provider":"sip","username":"+15551234567","password":"pw"}"#
+    );
+    let old = sealed_plain(
+        &vault,
+        r#"{"provider":"sip","username":"+15551234567","password":"pw"}"#,
+    );
+    assert_eq!(vault.open(&old).unwrap(), sip);
+}
+
+#[test]
+fn stored_values_that_break_todays_rules_are_outdated_not_corrupt() {
+    let vault = AesGcmVault::new(KeyRing::parse(&format!("old:{}", key(1))).unwrap());
+    for (json, field) in [
+        (
+            r#"{"provider":"sip","username":"alice\r\nQUIT","password":"p"}"#,
+            "credentials.username",
+        ),
+        (
+            r#"{"provider":"sip","username":"a b","password":"p"}"#,
+            "credentials.username",
+        ),
+        (
+            r#"{"provider":"sip","username":"a","password":"p\u0000"}"#,
+            "credentials.password",
+        ),
+        (
+            r#"{"provider":"twilio","account_sid":"AC123","auth_token":"t"}"#,
+            "credentials.account_sid",
+        ),
+        (
+            r#"{"provider":"telnyx","api_key":"k\n"}"#,
+            "credentials.api_key",
+        ),
+    ] {
+        let sealed = sealed_plain(&vault, json);
+        assert_eq!(
+            vault.open(&sealed),
+            Err(VaultError::Outdated(field)),
+            "{json}"
+        );
+        // Rotation still carries it over, byte for byte.
+        let rotated =
+            AesGcmVault::new(KeyRing::parse(&format!("new:{}, old:{}", key(2), key(1))).unwrap());
+        let resealed = rotated.reseal(&sealed).unwrap();
+        assert_eq!(resealed.key_id, "new");
+        assert_eq!(rotated.decrypt(&resealed).unwrap(), json.as_bytes());
+    }
+    let not_json = sealed_plain(&vault, "nope");
+    assert_eq!(vault.open(&not_json), Err(VaultError::Corrupt));
+}
+
+#[test]
+fn reseal_needs_a_key_and_an_openable_value() {
+    let vault = AesGcmVault::new(KeyRing::parse(&format!("a:{}", key(1))).unwrap());
+    let sealed = vault.seal(&twilio()).unwrap();
+    assert_eq!(
+        AesGcmVault::new(KeyRing::empty()).reseal(&sealed),
+        Err(VaultError::NoKey)
+    );
+    let other = AesGcmVault::new(KeyRing::parse(&format!("b:{}", key(2))).unwrap());
+    assert_eq!(
+        other.reseal(&sealed),
+        Err(VaultError::UnknownKey("a".into()))
+    );
+    let resealed = vault.reseal(&sealed).unwrap();
+    assert_ne!(resealed.ciphertext, sealed.ciphertext);
+    assert_eq!(vault.open(&resealed).unwrap(), twilio());
 }

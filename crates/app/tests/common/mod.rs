@@ -301,7 +301,10 @@ pub fn twilio_connection(id: i64, org_id: i64) -> VoipConnection {
 /// Credentials matching [`twilio_connection`].
 pub fn twilio_credentials() -> VoipCredentials {
     VoipCredentials::Twilio {
-        account_sid: "AC0123456789".into(),
+        account_sid: thunderphone_domain::TwilioAccountSid::parse(
+            "AC0123456789abcdef0123456789abcdef",
+        )
+        .unwrap(),
         auth_token: thunderphone_domain::Secret::new("token"),
     }
 }

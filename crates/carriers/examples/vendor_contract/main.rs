@@ -24,8 +24,8 @@ use thunderphone_carriers::{
     TwilioProvider, TwilioVerifier, TwilioVerifierConfig,
 };
 use thunderphone_domain::{
-    AreaCode, City, DisplayName, E164, OrgId, Secret, UsState, VoipConnection, VoipConnectionId,
-    VoipCredentials, VoipProvider,
+    AreaCode, City, DisplayName, E164, OrgId, Secret, TwilioAccountSid, UsState, VoipConnection,
+    VoipConnectionId, VoipCredentials, VoipProvider,
 };
 use thunderphone_ports::{NumberProvider, NumberQuery, VoipVerifier};
 
@@ -136,7 +136,7 @@ async fn twilio(api: &Proxy, trunking: &Proxy, failures: &mut Vec<String>) -> Re
     config.trunking_base_url = trunking.url.clone();
     let verifier = TwilioVerifier::new(config).map_err(|e| e.to_string())?;
     let creds = VoipCredentials::Twilio {
-        account_sid: SID.into(),
+        account_sid: TwilioAccountSid::parse(SID).map_err(|e| e.to_string())?,
         auth_token: Secret::new("contract-token"),
     };
     let checks = verifier

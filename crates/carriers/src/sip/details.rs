@@ -63,7 +63,7 @@ impl SipVerifier {
             OUTBOUND,
             format!(
                 "trunk answered SIP OPTIONS to {} with {}",
-                target.request_uri,
+                target.shown(),
                 response.status_line()
             ),
         )
@@ -78,7 +78,7 @@ impl SipVerifier {
     }
 
     pub(super) fn refused(&self, target: &Target, response: &Response) -> CheckOutcome {
-        let uri = &target.request_uri;
+        let uri = target.shown();
         let status = response.status_line();
         let detail = if response.code == 403 {
             let ours = self.our_address();
@@ -93,8 +93,10 @@ impl SipVerifier {
         CheckOutcome::failed(OUTBOUND, detail)
     }
 
+    /// Names the URI without its user part and quotes nothing the peer
+    /// sent: [`Failure`] errors say what was wrong, not what arrived.
     pub(super) fn failure_detail(&self, target: &Target, failure: &Failure) -> String {
-        let uri = &target.request_uri;
+        let uri = target.shown();
         let after = seconds(self.config.options_timeout);
         match failure {
             Failure::TimedOut {

@@ -2,13 +2,23 @@
 //! `WWW-Authenticate` / `Proxy-Authenticate` challenge and answers it.
 //! MD5 and SHA-256 (and their `-sess` forms), `qop=auth`, `auth-int` (our
 //! OPTIONS has no body) or no qop (RFC 2069).
+//!
+//! The answer goes back into a header line, so everything in it is
+//! checked: our username and password are domain types, the Request-URI
+//! comes from a checked [`Target`], and a challenge whose realm, nonce or
+//! opaque holds a control character is refused rather than echoed.
 
 use std::fmt;
 use std::fmt::Write as _;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
-use thunderphone_domain::Secret;
+use thunderphone_domain::{SipPassword, SipUsername};
+
+use super::uri::Target;
+
+/// Longest realm, nonce or opaque we echo back, in bytes.
+const MAX_PARAM: usize = 1024;
 
 /// A digest hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,29 +81,29 @@ pub(crate) struct Challenge {
     pub qop: Option<Qop>,
 }
 
-/// Why a challenge cannot be answered.
+/// Why a challenge cannot be answered. Says what was wrong, never quotes
+/// the challenge: details reach the customer (API.md §15).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DigestError {
-    NotDigest(String),
+    NotDigest,
     Malformed,
     Missing(&'static str),
-    Algorithm(String),
-    Qop(String),
+    Algorithm,
+    Qop,
 }
 
 impl fmt::Display for DigestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DigestError::NotDigest(scheme) => {
-                write!(f, "it asks for {scheme} authentication, not Digest")
+            DigestError::NotDigest => {
+                f.write_str("it asks for an authentication scheme other than Digest")
             }
             DigestError::Malformed => f.write_str("the challenge is malformed"),
             DigestError::Missing(what) => write!(f, "the challenge has no {what}"),
-            DigestError::Algorithm(a) => write!(
-                f,
-                "digest algorithm {a} is not supported (MD5 and SHA-256 are)"
-            ),
-            DigestError::Qop(q) => write!(f, "qop {q:?} is not supported (auth and auth-int are)"),
+            DigestError::Algorithm => {
+                f.write_str("its digest algorithm is not supported (MD5 and SHA-256 are)")
+            }
+            DigestError::Qop => f.write_str("its qop is not supported (auth and auth-int are)"),
         }
     }
 }
@@ -142,7 +152,7 @@ pub(crate) fn parse_challenge(value: &str) -> Result<Challenge, DigestError> {
     let value = value.trim();
     let (scheme, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("digest") {
-        return Err(DigestError::NotDigest(scheme.chars().take(20).collect()));
+        return Err(DigestError::NotDigest);
     }
     let pairs = params(rest)?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -151,7 +161,7 @@ pub(crate) fn parse_challenge(value: &str) -> Result<Challenge, DigestError> {
         Some("MD5-SESS") => Algorithm::Md5Sess,
         Some("SHA-256") => Algorithm::Sha256,
         Some("SHA-256-SESS") => Algorithm::Sha256Sess,
-        Some(other) => return Err(DigestError::Algorithm(other.chars().take(20).collect())),
+        Some(_) => return Err(DigestError::Algorithm),
     };
     let qop = match get("qop") {
         None => None,
@@ -165,14 +175,22 @@ pub(crate) fn parse_challenge(value: &str) -> Result<Challenge, DigestError> {
             } else if offered.iter().any(|q| q == "auth-int") {
                 Some(Qop::AuthInt)
             } else {
-                return Err(DigestError::Qop(list.chars().take(30).collect()));
+                return Err(DigestError::Qop);
             }
         }
     };
+    // These three are echoed back in our header line.
+    let echoable = |v: String| {
+        if v.len() <= MAX_PARAM && !v.chars().any(char::is_control) {
+            Ok(v)
+        } else {
+            Err(DigestError::Malformed)
+        }
+    };
     Ok(Challenge {
-        realm: get("realm").ok_or(DigestError::Missing("realm"))?,
-        nonce: get("nonce").ok_or(DigestError::Missing("nonce"))?,
-        opaque: get("opaque"),
+        realm: echoable(get("realm").ok_or(DigestError::Missing("realm"))?)?,
+        nonce: echoable(get("nonce").ok_or(DigestError::Missing("nonce"))?)?,
+        opaque: get("opaque").map(echoable).transpose()?,
         algorithm,
         qop,
     })
@@ -208,23 +226,79 @@ fn quote(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// The `Authorization` value answering `challenge` for `method uri`.
-/// `cnonce` must be fresh for each answer.
+/// Which header carries the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthHeader {
+    /// Answers a 401 `WWW-Authenticate`.
+    Authorization,
+    /// Answers a 407 `Proxy-Authenticate`.
+    ProxyAuthorization,
+}
+
+/// A header answering a challenge; made only by [`authorization`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Authorization {
+    header: AuthHeader,
+    value: String,
+}
+
+impl Authorization {
+    pub fn header_name(&self) -> &'static str {
+        match self.header {
+            AuthHeader::Authorization => "Authorization",
+            AuthHeader::ProxyAuthorization => "Proxy-Authorization",
+        }
+    }
+
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// A header with a value of the test's choosing.
+    #[cfg(test)]
+    pub fn for_tests(header: AuthHeader, value: &str) -> Self {
+        Self {
+            header,
+            value: value.to_owned(),
+        }
+    }
+}
+
+/// The answer to `challenge` for an OPTIONS to `target`, in `header`.
+/// `cnonce` must be fresh for each answer (our own hex).
 pub(crate) fn authorization(
+    header: AuthHeader,
+    challenge: &Challenge,
+    username: &SipUsername,
+    password: &SipPassword,
+    target: &Target,
+    cnonce: &str,
+) -> Authorization {
+    Authorization {
+        header,
+        value: answer(
+            challenge,
+            username.as_digest_user(),
+            password.expose(),
+            "OPTIONS",
+            target.request_uri(),
+            cnonce,
+        ),
+    }
+}
+
+/// The `Authorization` value answering `challenge` for `method uri`.
+fn answer(
     challenge: &Challenge,
     username: &str,
-    password: &Secret,
+    password: &str,
     method: &str,
     uri: &str,
     cnonce: &str,
 ) -> String {
     let alg = challenge.algorithm;
     let nc = "00000001";
-    let mut ha1 = alg.hash(&format!(
-        "{username}:{}:{}",
-        challenge.realm,
-        password.expose()
-    ));
+    let mut ha1 = alg.hash(&format!("{username}:{}:{password}", challenge.realm));
     if matches!(alg, Algorithm::Md5Sess | Algorithm::Sha256Sess) {
         ha1 = alg.hash(&format!("{ha1}:{}:{cnonce}", challenge.nonce));
     }

@@ -1,7 +1,10 @@
 //! Digest tests against the worked examples of RFC 2617 and RFC 7616, and
 //! a table of challenges we must refuse cleanly.
 
+use thunderphone_domain::SipUri;
+
 use super::*;
+use crate::sip::uri::parse_target;
 
 fn response_of(header: &str) -> String {
     header
@@ -21,10 +24,10 @@ fn rfc2617_md5_qop_auth() {
         panic!("{challenge:?}")
     };
     assert_eq!(challenge.qop, Some(Qop::Auth));
-    let header = authorization(
+    let header = answer(
         &challenge,
         "Mufasa",
-        &Secret::new("Circle Of Life"),
+        "Circle Of Life",
         "GET",
         "/dir/index.html",
         "0a4f113b",
@@ -39,7 +42,7 @@ fn rfc2617_md5_qop_auth() {
 fn rfc7616_sha256_and_md5() {
     let base = "realm=\"http-auth@example.org\", qop=\"auth, auth-int\", nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
     let cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
-    let password = Secret::new("Circle of Life");
+    let password = "Circle of Life";
     for (alg, want) in [
         (
             "SHA-256",
@@ -51,10 +54,10 @@ fn rfc7616_sha256_and_md5() {
         let Ok(challenge) = parsed else {
             panic!("{parsed:?}")
         };
-        let header = authorization(
+        let header = answer(
             &challenge,
             "Mufasa",
-            &password,
+            password,
             "GET",
             "/dir/index.html",
             cnonce,
@@ -71,7 +74,7 @@ fn no_qop_is_rfc2069() {
         panic!("{parsed:?}")
     };
     assert_eq!(challenge.qop, None);
-    let header = authorization(&challenge, "u", &Secret::new("p"), "OPTIONS", "sip:h", "c");
+    let header = answer(&challenge, "u", "p", "OPTIONS", "sip:h", "c");
     let ha1 = Algorithm::Md5.hash("u:asterisk:p");
     let ha2 = Algorithm::Md5.hash("OPTIONS:sip:h");
     assert_eq!(
@@ -92,7 +95,7 @@ fn the_strongest_challenge_wins() {
     assert_eq!(best.map(|c| c.algorithm), Ok(Algorithm::Sha256));
     assert!(matches!(
         best_challenge(["Basic realm=\"r\""].into_iter()),
-        Err(DigestError::NotDigest(_))
+        Err(DigestError::NotDigest)
     ));
     assert!(best_challenge(std::iter::empty()).is_err());
 }
@@ -104,16 +107,29 @@ fn unanswerable_challenges() {
         ("Digest realm=\"r\"", DigestError::Missing("nonce")),
         (
             "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256",
-            DigestError::Algorithm("SHA-512-256".into()),
+            DigestError::Algorithm,
         ),
         (
             "Digest realm=\"r\", nonce=\"n\", qop=\"token\"",
-            DigestError::Qop("token".into()),
+            DigestError::Qop,
         ),
         ("Digest realm=\"r, nonce=\"n\"", DigestError::Malformed),
         ("Digest realm", DigestError::Malformed),
         ("Digest realm=\"x\\", DigestError::Malformed),
-        ("NTLM", DigestError::NotDigest("NTLM".into())),
+        ("NTLM", DigestError::NotDigest),
+        ("Digest realm=\"a\rb\", nonce=\"n\"", DigestError::Malformed),
+        (
+            "Digest realm=\"r\", nonce=\"n\u{0}\"",
+            DigestError::Malformed,
+        ),
+        (
+            "Digest realm=\"r\", nonce=\"n\", opaque=\"o\u{7f}\"",
+            DigestError::Malformed,
+        ),
+        (
+            &format!("Digest realm=\"r\", nonce=\"{}\"", "n".repeat(1025)),
+            DigestError::Malformed,
+        ),
     ] {
         assert_eq!(parse_challenge(value), Err(want), "{value}");
     }
@@ -126,14 +142,41 @@ fn quoted_values_are_escaped_and_unescaped() {
         panic!("{parsed:?}")
     };
     assert_eq!(challenge.realm, "a \"b\", c");
+    let (Ok(user), Ok(password), Ok(uri)) = (
+        SipUsername::parse("u%22x"),
+        SipPassword::parse("p"),
+        SipUri::parse("sip:h"),
+    ) else {
+        panic!("valid values")
+    };
+    let Ok(target) = parse_target(&uri) else {
+        panic!("valid target")
+    };
     let header = authorization(
+        AuthHeader::Authorization,
         &challenge,
-        "u\"x",
-        &Secret::new("p"),
-        "OPTIONS",
-        "sip:h",
+        &user,
+        &password,
+        &target,
         "c",
     );
-    assert!(header.contains(r#"username="u\"x""#), "{header}");
-    assert!(header.contains(r#"realm="a \"b\", c""#), "{header}");
+    assert_eq!(header.header_name(), "Authorization");
+    let value = header.value();
+    assert!(value.contains(r#"username="u\"x""#), "{value}");
+    assert!(value.contains(r#"realm="a \"b\", c""#), "{value}");
+    assert!(value.contains(r#"uri="sip:h""#), "{value}");
+}
+
+#[test]
+fn errors_never_quote_the_challenge() {
+    for value in [
+        "XSECRETX realm=\"r\"",
+        "Digest realm=\"r\", nonce=\"n\", algorithm=XSECRETX",
+        "Digest realm=\"r\", nonce=\"n\", qop=\"XSECRETX\"",
+    ] {
+        let Err(e) = parse_challenge(value) else {
+            panic!("{value} must be refused")
+        };
+        assert!(!e.to_string().contains("XSECRETX"), "{e}");
+    }
 }

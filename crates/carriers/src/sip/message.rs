@@ -1,12 +1,18 @@
 //! The one SIP request we send (OPTIONS) and a small, strict parser for
 //! the responses it gets. Anything a trunk sends back is untrusted input:
-//! the parser never panics, bounds sizes, and says what was wrong.
+//! the parser never panics, bounds sizes, and says what was wrong without
+//! quoting it. Every value the request carries is typed: a [`Target`]
+//! checked against RFC 3261, a [`SipUsername`], an [`Authorization`] built
+//! by the digest module, and our own hex identifiers.
 
 use std::fmt;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use super::uri::Transport;
+use thunderphone_domain::SipUsername;
+
+use super::digest::Authorization;
+use super::uri::Target;
 
 /// Largest message we accept (the size of a UDP datagram).
 pub(crate) const MAX_MESSAGE: usize = 65_535;
@@ -18,18 +24,19 @@ pub(crate) struct Exchange {
     pub from_tag: String,
 }
 
+/// The `From:` user when the connection has no username.
+const ANONYMOUS_USER: &str = "thunderphone";
+
 /// An OPTIONS request, rendered anew for each try.
 pub(crate) struct Options<'a> {
-    pub request_uri: &'a str,
-    pub transport: Transport,
+    pub target: &'a Target,
     pub local: SocketAddr,
-    pub from_user: &'a str,
-    pub from_host: &'a str,
+    /// The digest username, written as the `From:` user; ours when `None`.
+    pub from_user: Option<&'a SipUsername>,
     pub exchange: &'a Exchange,
     pub branch: &'a str,
     pub cseq: u32,
-    /// `("Authorization" | "Proxy-Authorization", value)`.
-    pub authorization: Option<(&'static str, String)>,
+    pub authorization: Option<&'a Authorization>,
 }
 
 impl Options<'_> {
@@ -39,11 +46,13 @@ impl Options<'_> {
             SocketAddr::V4(a) => a.to_string(),
             SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
         };
-        let host = if self.from_host.contains(':') {
-            format!("[{}]", self.from_host)
+        let target = self.target;
+        let host = if target.host.contains(':') {
+            format!("[{}]", target.host)
         } else {
-            self.from_host.to_owned()
+            target.host.to_owned()
         };
+        let via = target.transport().via_name();
         let mut out = String::with_capacity(512);
         // Writing to a String cannot fail.
         let _ = write!(
@@ -58,18 +67,24 @@ impl Options<'_> {
              Contact: <sip:thunderphone@{local};transport={transport}>\r\n\
              Accept: application/sdp\r\n\
              User-Agent: ThunderPhone-Verifier/{version}\r\n",
-            uri = self.request_uri,
-            via = self.transport.via_name(),
+            uri = target.request_uri(),
             branch = self.branch,
-            user = self.from_user,
+            user = self
+                .from_user
+                .map_or(ANONYMOUS_USER, SipUsername::as_uri_user),
             tag = self.exchange.from_tag,
             call_id = self.exchange.call_id,
             cseq = self.cseq,
-            transport = self.transport.via_name().to_ascii_lowercase(),
+            transport = via.to_ascii_lowercase(),
             version = env!("CARGO_PKG_VERSION"),
         );
-        if let Some((name, value)) = &self.authorization {
-            let _ = write!(out, "{name}: {value}\r\n");
+        if let Some(authorization) = self.authorization {
+            let _ = write!(
+                out,
+                "{}: {}\r\n",
+                authorization.header_name(),
+                authorization.value()
+            );
         }
         out.push_str("Content-Length: 0\r\n\r\n");
         out.into_bytes()
@@ -80,6 +95,8 @@ impl Options<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Response {
     pub code: u16,
+    /// The reason phrase made safe to quote: printable ASCII only, at most
+    /// [`MAX_REASON`] characters (API.md §15).
     pub reason: String,
     /// Lower-case full names (compact forms expanded) and trimmed values.
     headers: Vec<(String, String)>,
@@ -133,15 +150,22 @@ impl Response {
     }
 }
 
-/// What is wrong with bytes that should be a SIP response.
+/// Longest reason phrase a detail quotes, in characters.
+pub(crate) const MAX_REASON: usize = 64;
+
+/// What is wrong with bytes that should be a SIP response. It says what
+/// was wrong, never what was sent: the detail reaches the customer, and a
+/// peer that is not a SIP trunk must not be able to echo its bytes there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ParseError {
     /// More bytes are needed (headers or body not complete yet).
     Incomplete,
     TooLarge,
     NotUtf8,
-    BadStatusLine(String),
-    BadHeader(String),
+    /// The first line is not `SIP/2.0 <100-699> <reason>`.
+    BadStatusLine,
+    /// Header line `n` (1 is the first after the status line) is malformed.
+    BadHeader(usize),
     BadContentLength,
 }
 
@@ -151,8 +175,10 @@ impl fmt::Display for ParseError {
             ParseError::Incomplete => f.write_str("the message ended early"),
             ParseError::TooLarge => f.write_str("the message is larger than 64 KiB"),
             ParseError::NotUtf8 => f.write_str("the headers are not UTF-8"),
-            ParseError::BadStatusLine(line) => write!(f, "bad status line {line:?}"),
-            ParseError::BadHeader(line) => write!(f, "bad header line {line:?}"),
+            ParseError::BadStatusLine => f.write_str(
+                "the first line is not a SIP status line (SIP/2.0, a status code of 100-699, a reason)",
+            ),
+            ParseError::BadHeader(n) => write!(f, "header line {n} is malformed"),
             ParseError::BadContentLength => f.write_str("bad Content-Length"),
         }
     }
@@ -175,9 +201,19 @@ fn full_name(name: &str) -> String {
     full.to_owned()
 }
 
-/// Shortens what we quote from bad input.
-fn excerpt(line: &str) -> String {
-    line.chars().take(60).collect()
+/// The reason phrase as details may quote it: printable ASCII (anything
+/// else becomes `?`, a tab a space), at most [`MAX_REASON`] characters.
+fn reason_phrase(raw: &str) -> String {
+    raw.chars()
+        .take(MAX_REASON)
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c == ' ' || c.is_ascii_graphic() => c,
+            _ => '?',
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Parses one response from the start of `bytes`; returns it and how many
@@ -201,7 +237,8 @@ pub(crate) fn parse_response(bytes: &[u8]) -> Result<(Response, usize), ParseErr
     let status = lines.next().unwrap_or_default();
     let (code, reason) = parse_status_line(status)?;
     let mut headers: Vec<(String, String)> = Vec::new();
-    for line in lines {
+    for (n, line) in lines.enumerate() {
+        let bad = || ParseError::BadHeader(n + 1);
         if line.starts_with([' ', '\t']) {
             // A folded continuation of the previous header.
             match headers.last_mut() {
@@ -209,17 +246,15 @@ pub(crate) fn parse_response(bytes: &[u8]) -> Result<(Response, usize), ParseErr
                     value.push(' ');
                     value.push_str(line.trim());
                 }
-                None => return Err(ParseError::BadHeader(excerpt(line))),
+                None => return Err(bad()),
             }
             continue;
         }
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| ParseError::BadHeader(excerpt(line)))?;
+        let (name, value) = line.split_once(':').ok_or_else(bad)?;
         let name = name.trim_end();
         let token = |c: char| c.is_ascii_alphanumeric() || "-.!%*_+`'~".contains(c);
         if name.is_empty() || !name.chars().all(token) {
-            return Err(ParseError::BadHeader(excerpt(line)));
+            return Err(bad());
         }
         headers.push((full_name(name), value.trim().to_owned()));
     }
@@ -246,7 +281,7 @@ pub(crate) fn parse_response(bytes: &[u8]) -> Result<(Response, usize), ParseErr
 }
 
 fn parse_status_line(line: &str) -> Result<(u16, String), ParseError> {
-    let bad = || ParseError::BadStatusLine(excerpt(line));
+    let bad = || ParseError::BadStatusLine;
     let mut parts = line.splitn(3, ' ');
     let version = parts.next().unwrap_or_default();
     if !version.eq_ignore_ascii_case("SIP/2.0") {
@@ -261,11 +296,9 @@ fn parse_status_line(line: &str) -> Result<(u16, String), ParseError> {
     if !(100..700).contains(&code) {
         return Err(bad());
     }
-    let reason = parts.next().unwrap_or_default().trim();
-    if reason.chars().any(char::is_control) {
-        return Err(bad());
-    }
-    Ok((code, reason.to_owned()))
+    // A reason with control or non-ASCII characters is still an answer
+    // with a status code; only its printable part is kept.
+    Ok((code, reason_phrase(parts.next().unwrap_or_default().trim())))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -4,7 +4,11 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use thunderphone_domain::{SipPassword, SipUri};
+
 use super::*;
+use crate::sip::digest::{self, AuthHeader};
+use crate::sip::uri::parse_target;
 
 const OK: &str = "SIP/2.0 200 OK\r\n\
 Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKabc;rport=5999\r\n\
@@ -105,7 +109,6 @@ fn malformed_answers_are_errors() {
         (b"SIP/2.0 099 Low\r\n\r\n", "status"),
         (b"SIP/2.0 700 High\r\n\r\n", "status"),
         (b"SIP/2.0 +20 OK\r\n\r\n", "status"),
-        (b"SIP/2.0 200 O\x01K\r\n\r\n", "status"),
         (b"SIP/2.0\r\n\r\n", "status"),
         (b"SIP/2.0 200 OK\r\nno colon here\r\n\r\n", "header"),
         (b"SIP/2.0 200 OK\r\n: empty name\r\n\r\n", "header"),
@@ -124,7 +127,7 @@ fn malformed_answers_are_errors() {
         let ok = matches!(
             (&got, *kind),
             (Err(ParseError::Incomplete), "incomplete")
-                | (Err(ParseError::BadStatusLine(_)), "status")
+                | (Err(ParseError::BadStatusLine), "status")
                 | (Err(ParseError::BadHeader(_)), "header")
                 | (Err(ParseError::BadContentLength), "length")
                 | (Err(ParseError::NotUtf8), "utf8")
@@ -181,21 +184,62 @@ fn damaged_messages_never_panic() {
     }
 }
 
+fn target(uri: &str) -> Target {
+    let parsed = SipUri::parse(uri).map_err(|e| e.to_string());
+    match parsed.map(|u| parse_target(&u)) {
+        Ok(Ok(t)) => t,
+        other => panic!("{uri}: {other:?}"),
+    }
+}
+
+fn user(name: &str) -> SipUsername {
+    SipUsername::parse(name).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Every line of a rendered request: a request line, then `Name: value`
+/// lines with a token name and no control characters, then one blank line.
+fn assert_well_formed(text: &str) {
+    let body_start = text.find("\r\n\r\n").unwrap_or_else(|| panic!("{text:?}"));
+    assert_eq!(body_start + 4, text.len(), "nothing after the blank line");
+    let head = &text[..body_start];
+    assert!(!head.contains('\n') || head.split("\r\n").all(|l| !l.contains('\n')));
+    for (i, line) in head.split("\r\n").enumerate() {
+        assert!(!line.chars().any(char::is_control), "line {i}: {line:?}");
+        if i == 0 {
+            assert!(
+                line.to_ascii_lowercase().starts_with("options sip:") && line.ends_with(" SIP/2.0"),
+                "{line}"
+            );
+            assert_eq!(line.split(' ').count(), 3, "{line}");
+            continue;
+        }
+        let (name, value) = line.split_once(": ").unwrap_or_else(|| panic!("{line:?}"));
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{line:?}"
+        );
+        assert!(!value.is_empty(), "{line:?}");
+    }
+}
+
 #[test]
 fn the_request_we_send() {
     let exchange = exchange();
+    let target = target("sip:pbx.example.com:5060;transport=tcp");
+    let alice = user("alice");
+    let authorization =
+        Authorization::for_tests(AuthHeader::Authorization, "Digest username=\"alice\"");
     let request = Options {
-        request_uri: "sip:pbx.example.com:5060;transport=tcp",
-        transport: Transport::Tcp,
+        target: &target,
         local: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 40000)),
-        from_user: "alice",
-        from_host: "pbx.example.com",
+        from_user: Some(&alice),
         exchange: &exchange,
         branch: "z9hG4bKxyz",
         cseq: 2,
-        authorization: Some(("Authorization", "Digest username=\"alice\"".into())),
+        authorization: Some(&authorization),
     };
     let text = String::from_utf8(request.render()).unwrap_or_default();
+    assert_well_formed(&text);
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
@@ -203,8 +247,104 @@ fn the_request_we_send() {
     );
     assert!(lines.contains(&"Via: SIP/2.0/TCP 127.0.0.1:40000;branch=z9hG4bKxyz;rport"));
     assert!(lines.contains(&"From: <sip:alice@pbx.example.com>;tag=f1"));
+    assert!(lines.contains(&"To: <sip:pbx.example.com:5060;transport=tcp>"));
     assert!(lines.contains(&"Call-ID: c1@thunderphone"));
     assert!(lines.contains(&"CSeq: 2 OPTIONS"));
     assert!(lines.contains(&"Authorization: Digest username=\"alice\""));
     assert!(text.ends_with("Content-Length: 0\r\n\r\n"));
+}
+
+#[test]
+fn typed_usernames_render_well_formed_requests() {
+    let exchange = exchange();
+    let challenge = match digest::parse_challenge(
+        "Digest realm=\"r\", nonce=\"n\", qop=\"auth\", opaque=\"o\"",
+    ) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let Ok(password) = SipPassword::parse("pa ss\"word") else {
+        panic!("valid password")
+    };
+    for (name, uri) in [
+        ("+15551234567", "sip:pbx.example.com"),
+        ("trunk.user_1", "sip:[2001:db8::1]:5070;transport=tcp"),
+        (
+            "user%40corp.example",
+            "sip:+15550001111@pbx.example.com;user=phone",
+        ),
+        ("x&y=z+$,;?/", "SIP:PBX.example.com"),
+    ] {
+        let target = target(uri);
+        let username = user(name);
+        let authorization = digest::authorization(
+            AuthHeader::ProxyAuthorization,
+            &challenge,
+            &username,
+            &password,
+            &target,
+            "c0ffee",
+        );
+        let request = Options {
+            target: &target,
+            local: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 40000)),
+            from_user: Some(&username),
+            exchange: &exchange,
+            branch: "z9hG4bKxyz",
+            cseq: 2,
+            authorization: Some(&authorization),
+        };
+        let text = String::from_utf8(request.render()).unwrap_or_default();
+        assert_well_formed(&text);
+        let from = format!("From: <sip:{name}@");
+        assert!(text.contains(&from), "{text}");
+        let digest_user = username.as_digest_user();
+        assert!(
+            text.contains(&format!(
+                "Proxy-Authorization: Digest username=\"{digest_user}\""
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("pa ss"), "the password is never sent");
+    }
+}
+
+#[test]
+fn reasons_are_cut_to_64_printable_characters() {
+    let mut line = b"SIP/2.0 403 ".to_vec();
+    line.extend(std::iter::repeat_n(b'A', 100));
+    line.extend_from_slice(b"\x01\x1b[31m\rX\x7f");
+    line.extend(std::iter::repeat_n(b'B', 100));
+    line.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+    let r = match parse_response(&line) {
+        Ok((r, _)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(r.code, 403);
+    assert_eq!(r.reason, "A".repeat(64));
+    let r = parsed("SIP/2.0 480 Temporarily\x01\tUnavailable \u{e9}\r\n\r\n");
+    assert_eq!(r.reason, "Temporarily? Unavailable ?");
+    assert_eq!(r.status_line(), "480 Temporarily? Unavailable ?");
+}
+
+#[test]
+fn parse_errors_never_quote_the_peer() {
+    for input in [
+        &b"XSECRETX 200 OK\r\n\r\n"[..],
+        b"SIP/2.0 XSECRETX OK\r\n\r\n",
+        b"SIP/2.0 200 OK\r\nXSECRETX\r\n\r\n",
+        b"SIP/2.0 200 OK\r\n XSECRETX\r\n\r\n",
+        b"SIP/2.0 200 OK\r\nContent-Length: XSECRETX\r\n\r\n",
+    ] {
+        let Err(e) = parse_response(input) else {
+            panic!("{:?} must fail", String::from_utf8_lossy(input))
+        };
+        assert!(!e.to_string().contains("XSECRETX"), "{e}");
+    }
+    assert_eq!(
+        parse_response(b"SIP/2.0 200 OK\r\nA: 1\r\nbad line\r\n\r\n")
+            .err()
+            .map(|e| e.to_string()),
+        Some("header line 2 is malformed".to_owned())
+    );
 }

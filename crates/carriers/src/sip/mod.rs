@@ -16,9 +16,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use thunderphone_domain::{E164, Secret, SipUri, VoipConnection, VoipCredentials};
+use thunderphone_domain::{
+    E164, SipPassword, SipUri, SipUsername, VoipConnection, VoipCredentials,
+};
 use thunderphone_ports::{CheckOutcome, OutboundGate, VoipVerifier};
 
+use self::digest::{AuthHeader, Authorization};
 use self::message::{Exchange, Options, Response};
 use self::transport::Channel;
 use self::uri::{Target, parse_target};
@@ -66,24 +69,22 @@ impl std::fmt::Debug for SipVerifier {
 struct Try<'a> {
     target: &'a Target,
     exchange: &'a Exchange,
-    from_user: &'a str,
+    from_user: Option<&'a SipUsername>,
     branch: String,
     cseq: u32,
-    authorization: Option<(&'static str, String)>,
+    authorization: Option<Authorization>,
 }
 
 impl transport::Request for Try<'_> {
     fn render(&self, local: SocketAddr) -> Vec<u8> {
         Options {
-            request_uri: &self.target.request_uri,
-            transport: self.target.transport,
+            target: self.target,
             local,
             from_user: self.from_user,
-            from_host: &self.target.host,
             exchange: self.exchange,
             branch: &self.branch,
             cseq: self.cseq,
-            authorization: self.authorization.clone(),
+            authorization: self.authorization.as_ref(),
         }
         .render()
     }
@@ -118,18 +119,18 @@ impl SipVerifier {
     async fn run(
         &self,
         uri: &SipUri,
-        username: Option<&str>,
-        password: Option<&Secret>,
+        username: Option<&SipUsername>,
+        password: Option<&SipPassword>,
     ) -> Vec<CheckOutcome> {
         let unreachable = "the trunk could not be reached";
-        let target = match parse_target(uri.as_str()) {
+        let target = match parse_target(uri) {
             Ok(target) => target,
             Err(e) => {
                 return vec![
                     not_checked(CREDENTIALS, "the termination URI cannot be used"),
                     CheckOutcome::failed(
                         OUTBOUND,
-                        format!("termination URI {} cannot be checked: {e}", uri.as_str()),
+                        format!("the termination URI cannot be checked: {e}"),
                     ),
                 ];
             }
@@ -142,17 +143,16 @@ impl SipVerifier {
             call_id: format!("{}@thunderphone", random_hex(12)),
             from_tag: random_hex(6),
         };
-        let from_user = username.filter(|u| !u.is_empty()).unwrap_or("thunderphone");
         let first = Try {
             target: &target,
             exchange: &exchange,
-            from_user,
+            from_user: username,
             branch: format!("z9hG4bK{}", random_hex(10)),
             cseq: 1,
             authorization: None,
         };
         let timeout = self.config.options_timeout;
-        let opened = Channel::open(target.transport, remote, timeout).await;
+        let opened = Channel::open(target.transport(), remote, timeout).await;
         let mut channel = match opened {
             Ok(channel) => channel,
             Err(failure) => {
@@ -174,10 +174,10 @@ impl SipVerifier {
         let challenge_header = match response.code {
             200..=299 => {
                 let credentials = match username {
-                    Some(user) => format!(
-                        "the trunk let us in by address without a digest challenge, so the credentials of user {user} were not needed"
-                    ),
-                    None => "no credentials configured; the trunk allowed us by address".to_owned(),
+                    Some(_) => {
+                        "the trunk let us in by address without a digest challenge, so the stored credentials were not needed"
+                    }
+                    None => "no credentials configured; the trunk allowed us by address",
                 };
                 return vec![
                     CheckOutcome::passed(CREDENTIALS, credentials),
@@ -196,7 +196,7 @@ impl SipVerifier {
                 ];
             }
         };
-        let (Some(user), Some(password)) = (username.filter(|u| !u.is_empty()), password) else {
+        let (Some(user), Some(password)) = (username, password) else {
             return vec![
                 CheckOutcome::failed(
                     CREDENTIALS,
@@ -206,7 +206,7 @@ impl SipVerifier {
                     OUTBOUND,
                     format!(
                         "trunk answered SIP OPTIONS to {} with {}: it needs credentials",
-                        target.request_uri,
+                        target.shown(),
                         response.status_line()
                     ),
                 ),
@@ -224,41 +224,31 @@ impl SipVerifier {
                 ];
             }
         };
-        let header_name = if response.code == 407 {
-            "Proxy-Authorization"
+        let header = if response.code == 407 {
+            AuthHeader::ProxyAuthorization
         } else {
-            "Authorization"
+            AuthHeader::Authorization
         };
-        let value = digest::authorization(
-            &challenge,
-            user,
-            password,
-            "OPTIONS",
-            &target.request_uri,
-            &random_hex(8),
-        );
+        let authorization =
+            digest::authorization(header, &challenge, user, password, &target, &random_hex(8));
         let second = Try {
             branch: format!("z9hG4bK{}", random_hex(10)),
             cseq: 2,
-            authorization: Some((header_name, value)),
+            authorization: Some(authorization),
             ..first
         };
-        let realm = &challenge.realm;
+        // Neither the username nor the trunk's realm is quoted: the one is
+        // a credential, the other was sent by the peer (API.md §15).
         match channel.transact(&second, timeout).await {
             Ok(answer) if (200..300).contains(&answer.code) => vec![
-                CheckOutcome::passed(
-                    CREDENTIALS,
-                    format!(
-                        "the trunk accepted the digest credentials of user {user} (realm {realm})"
-                    ),
-                ),
+                CheckOutcome::passed(CREDENTIALS, "the trunk accepted the digest credentials"),
                 self.answered(&target, &answer),
             ],
             Ok(answer) if matches!(answer.code, 401 | 407) => vec![
                 CheckOutcome::failed(
                     CREDENTIALS,
                     format!(
-                        "the trunk rejected the digest credentials of user {user} (realm {realm}) with {}; check the username and password",
+                        "the trunk rejected the digest credentials with {}; check the username and password",
                         answer.status_line()
                     ),
                 ),
@@ -267,15 +257,13 @@ impl SipVerifier {
             Ok(answer) if answer.code == 403 => vec![
                 CheckOutcome::failed(
                     CREDENTIALS,
-                    format!(
-                        "the trunk refused user {user} (realm {realm}) with 403 Forbidden after the digest: the credentials are wrong or not allowed on this trunk"
-                    ),
+                    "the trunk refused the digest credentials with 403 Forbidden: they are wrong or not allowed on this trunk",
                 ),
                 CheckOutcome::failed(
                     OUTBOUND,
                     format!(
                         "trunk refused the authenticated SIP OPTIONS to {} with 403 Forbidden: check the credentials, and that {} is on your SIP allowlist",
-                        target.request_uri,
+                        target.shown(),
                         self.our_address()
                     ),
                 ),
@@ -315,7 +303,7 @@ impl VoipVerifier for SipVerifier {
                 ),
             ];
         };
-        self.run(uri, username.as_deref(), password.as_ref()).await
+        self.run(uri, username.as_ref(), password.as_ref()).await
     }
 }
 
@@ -328,9 +316,10 @@ mod tests {
     fn random_ids_differ() {
         assert_ne!(random_hex(8), random_hex(8));
         assert_eq!(random_hex(8).len(), 16);
+        let uri = SipUri::parse("sip:h").map_err(|e| e.to_string());
         assert!(matches!(
-            parse_target("sip:h").map(|t| t.transport),
-            Ok(Transport::Udp)
+            uri.map(|u| parse_target(&u).map(|t| t.transport())),
+            Ok(Ok(Transport::Udp))
         ));
     }
 }

@@ -105,8 +105,6 @@ pub(crate) struct NumberOrder {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Connection {
     #[serde(default)]
-    pub connection_name: Option<String>,
-    #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
     pub record_type: Option<String>,

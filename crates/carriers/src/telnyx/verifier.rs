@@ -10,7 +10,13 @@ use super::api::{self, Account, Connection};
 use crate::ConfigError;
 use crate::RetryPolicy;
 use crate::http::{ApiError, HttpApi, check_base_url};
-use crate::router::{CREDENTIALS, INBOUND, NUMBER, OUTBOUND, not_checked, wrong_credentials};
+use crate::router::{
+    CREDENTIALS, INBOUND, NUMBER, OUTBOUND, not_checked, vendor_failure, vendor_id,
+    wrong_credentials,
+};
+
+/// How details name the vendor.
+const TELNYX: &str = "Telnyx";
 
 /// Where the Telnyx API is.
 #[derive(Debug, Clone)]
@@ -40,7 +46,9 @@ impl Default for TelnyxVerifierConfig {
 /// Verifies a Telnyx connection: the API key works, the number is in the
 /// account, it is assigned to an active connection (so calls reach a SIP
 /// destination), and that connection has an outbound voice profile (so
-/// calls can be placed through it).
+/// calls can be placed through it). Details never quote the API key nor
+/// free text from Telnyx (names, error messages); only a connection id of
+/// the expected shape (API.md §15).
 #[derive(Debug, Clone)]
 pub struct TelnyxVerifier {
     http: HttpApi,
@@ -113,12 +121,14 @@ impl TelnyxVerifier {
         let connection = match account.connection(&connection_id).await {
             Ok(connection) => connection,
             Err(error) => {
+                let name = connection_name(&connection_id);
                 let detail = match error.status() {
                     Some(404) => format!(
-                        "{number} is assigned to connection {connection_id}, which does not exist; assign it to an existing SIP connection"
+                        "{number} is assigned to {name}, which does not exist; assign it to an existing SIP connection"
                     ),
                     _ => format!(
-                        "could not read connection {connection_id}: {error}; try again later"
+                        "could not read {name}: {}; try again later",
+                        vendor_failure(TELNYX, &error)
                     ),
                 };
                 return vec![
@@ -129,19 +139,14 @@ impl TelnyxVerifier {
                 ];
             }
         };
-        let name = display_name(&connection, &connection_id);
+        let name = connection_name(&connection_id);
         let inbound = if connection.active == Some(false) {
             CheckOutcome::failed(
                 INBOUND,
-                format!(
-                    "calls to {number} go to connection {name}, which is disabled; enable it in Telnyx"
-                ),
+                format!("calls to {number} go to {name}, which is disabled; enable it in Telnyx"),
             )
         } else {
-            CheckOutcome::passed(
-                INBOUND,
-                format!("calls to {number} go to connection {name}"),
-            )
+            CheckOutcome::passed(INBOUND, format!("calls to {number} go to {name}"))
         };
         let outbound = self
             .outbound(&account, &connection, &connection_id, &name)
@@ -168,43 +173,44 @@ impl TelnyxVerifier {
             },
         };
         match profile {
-            Ok(Some(profile)) => CheckOutcome::passed(
+            Ok(Some(_)) => CheckOutcome::passed(
                 OUTBOUND,
-                format!("connection {name} places calls with outbound voice profile {profile}"),
+                format!("{name} places calls with an outbound voice profile"),
             ),
             Ok(None) => CheckOutcome::failed(
                 OUTBOUND,
                 format!(
-                    "connection {name} has no outbound voice profile, so it cannot place calls; assign one under Voice > Outbound Voice Profiles"
+                    "{name} has no outbound voice profile, so it cannot place calls; assign one under Voice > Outbound Voice Profiles"
                 ),
             ),
             Err(error) => CheckOutcome::failed(
                 OUTBOUND,
                 format!(
-                    "could not read the outbound settings of connection {name}: {error}; try again later"
+                    "could not read the outbound settings of {name}: {}; try again later",
+                    vendor_failure(TELNYX, &error)
                 ),
             ),
         }
     }
 }
 
-fn display_name(connection: &Connection, id: &str) -> String {
-    match connection
-        .connection_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-    {
-        Some(name) => format!("\"{name}\" ({id})"),
-        None => id.to_owned(),
-    }
+/// "connection 123…", or "the number's connection" when the id Telnyx
+/// returned is not of the expected shape. Connection names are free text
+/// and are not quoted.
+fn connection_name(id: &str) -> String {
+    vendor_id(id).map_or_else(
+        || "the number's connection".to_owned(),
+        |id| format!("connection {id}"),
+    )
 }
 
 fn credentials_detail(error: &ApiError) -> String {
+    let failure = vendor_failure(TELNYX, error);
     match error.status() {
         Some(401 | 403) => format!(
-            "Telnyx rejected the API key ({error}); create a v2 API key in the Telnyx portal (Auth > API Keys) and update the connection"
+            "Telnyx rejected the API key ({failure}); create a v2 API key in the Telnyx portal (Auth > API Keys) and update the connection"
         ),
-        _ => format!("could not check the API key: {error}; try again later"),
+        _ => format!("could not check the API key: {failure}; try again later"),
     }
 }
 

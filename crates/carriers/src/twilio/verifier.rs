@@ -3,14 +3,20 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use thunderphone_domain::{E164, Secret, VoipConnection, VoipCredentials};
+use thunderphone_domain::{E164, Secret, TwilioAccountSid, VoipConnection, VoipCredentials};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
 
 use super::api::{self, Account, IncomingNumber};
 use crate::ConfigError;
 use crate::RetryPolicy;
 use crate::http::{ApiError, HttpApi, check_base_url};
-use crate::router::{CREDENTIALS, INBOUND, NUMBER, OUTBOUND, not_checked, wrong_credentials};
+use crate::router::{
+    CREDENTIALS, INBOUND, NUMBER, OUTBOUND, not_checked, vendor_failure, vendor_id,
+    wrong_credentials,
+};
+
+/// How details name the vendor.
+const TWILIO: &str = "Twilio";
 
 /// Where the Twilio APIs are and what "routes to ThunderPhone" means.
 #[derive(Debug, Clone)]
@@ -53,7 +59,9 @@ impl TwilioVerifierConfig {
 
 /// Verifies a Twilio connection: the credentials open the account, the
 /// number is in it, calls to it reach ThunderPhone (its Voice URL or an
-/// Elastic SIP trunk), and outbound calls are authorised.
+/// Elastic SIP trunk), and outbound calls are authorised. Details never
+/// quote the account SID or token, nor free text from Twilio (names, URLs,
+/// error messages); only a trunk SID of the expected shape (API.md §15).
 #[derive(Debug, Clone)]
 pub struct TwilioVerifier {
     http: HttpApi,
@@ -83,28 +91,34 @@ impl TwilioVerifier {
         })
     }
 
-    async fn run(&self, sid: &str, token: &Secret, number: &E164) -> Vec<CheckOutcome> {
-        let account = Account::new(&self.http, &self.api_base, sid, token);
+    async fn run(
+        &self,
+        sid: &TwilioAccountSid,
+        token: &Secret,
+        number: &E164,
+    ) -> Vec<CheckOutcome> {
+        let account = Account::new(&self.http, &self.api_base, sid.as_str(), token);
         let (info, incoming) = tokio::join!(account.fetch(), account.find_incoming(number));
         let credentials = match info {
             Ok(info) if info.status.as_deref().is_none_or(|s| s == "active") => {
-                let name = info
-                    .friendly_name
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default();
                 CheckOutcome::passed(
                     CREDENTIALS,
-                    format!("Twilio accepted the credentials of account {sid}{name}"),
+                    "Twilio accepted the account SID and auth token",
                 )
             }
-            Ok(info) => CheckOutcome::failed(
-                CREDENTIALS,
-                format!(
-                    "Twilio account {sid} is {}; reactivate it in the Twilio Console",
-                    info.status.unwrap_or_default()
-                ),
-            ),
-            Err(error) => CheckOutcome::failed(CREDENTIALS, credentials_detail(sid, &error)),
+            Ok(info) => {
+                // Twilio's own words only when they are one we know.
+                let status = info
+                    .status
+                    .as_deref()
+                    .filter(|s| matches!(*s, "suspended" | "closed"))
+                    .unwrap_or("not active");
+                CheckOutcome::failed(
+                    CREDENTIALS,
+                    format!("the Twilio account is {status}; reactivate it in the Twilio Console"),
+                )
+            }
+            Err(error) => CheckOutcome::failed(CREDENTIALS, credentials_detail(&error)),
         };
         if !credentials.passed {
             return vec![
@@ -123,7 +137,7 @@ impl TwilioVerifier {
                     CheckOutcome::failed(
                         NUMBER,
                         format!(
-                            "{number} is not a phone number of Twilio account {sid}; buy or port it into that account, or use the connection of the account that has it"
+                            "{number} is not a phone number of this Twilio account; buy or port it into that account, or use the connection of the account that has it"
                         ),
                     ),
                     not_checked(INBOUND, why),
@@ -134,16 +148,20 @@ impl TwilioVerifier {
                 let why = "the number could not be looked up";
                 return vec![
                     credentials,
-                    CheckOutcome::failed(NUMBER, format!("could not look {number} up: {error}")),
+                    CheckOutcome::failed(
+                        NUMBER,
+                        format!(
+                            "could not look {number} up: {}; try again later",
+                            vendor_failure(TWILIO, &error)
+                        ),
+                    ),
                     not_checked(INBOUND, why),
                     not_checked(OUTBOUND, why),
                 ];
             }
         };
-        let number_check = CheckOutcome::passed(
-            NUMBER,
-            format!("{number} is in Twilio account {sid} ({})", incoming.sid),
-        );
+        let number_check =
+            CheckOutcome::passed(NUMBER, format!("{number} is in the Twilio account"));
         let (inbound, outbound) = match incoming.trunk_sid.as_deref().filter(|t| !t.is_empty()) {
             Some(trunk) => tokio::join!(
                 self.trunk_inbound(&account, number, trunk),
@@ -172,10 +190,10 @@ impl TwilioVerifier {
                 INBOUND,
                 format!("calls to {number} go to ThunderPhone ({ours})"),
             ),
-            Some(url) => CheckOutcome::failed(
+            Some(_) => CheckOutcome::failed(
                 INBOUND,
                 format!(
-                    "calls to {number} go to {url}; set the number's Voice URL (\"A call comes in\") to {ours} in the Twilio Console, or attach the number to an Elastic SIP trunk"
+                    "calls to {number} go to another Voice URL; set the number's Voice URL (\"A call comes in\") to {ours} in the Twilio Console, or attach the number to an Elastic SIP trunk"
                 ),
             ),
             None => CheckOutcome::failed(
@@ -197,6 +215,7 @@ impl TwilioVerifier {
             Ok(urls) => urls,
             Err(error) => return CheckOutcome::failed(INBOUND, trunk_detail(trunk, &error)),
         };
+        let named = trunk_name(trunk);
         let enabled: Vec<String> = urls
             .into_iter()
             .filter(|u| u.enabled != Some(false))
@@ -209,22 +228,24 @@ impl TwilioVerifier {
             })
         });
         match (ours, &self.inbound_sip_host) {
-            (Some(url), _) => CheckOutcome::passed(
+            (Some(_), Some(host)) => CheckOutcome::passed(
                 INBOUND,
-                format!(
-                    "calls to {number} go to Elastic SIP trunk {trunk}, which sends them to {url}"
-                ),
+                format!("calls to {number} go to {named}, which sends them to {host}"),
+            ),
+            (Some(_), None) => CheckOutcome::passed(
+                INBOUND,
+                format!("calls to {number} go to {named}, which has an enabled origination URL"),
             ),
             (None, Some(host)) => CheckOutcome::failed(
                 INBOUND,
                 format!(
-                    "{number} is on Elastic SIP trunk {trunk}, but no enabled origination URL of the trunk points to {host}; add sip:{host} as an origination URL"
+                    "{number} is on {named}, but no enabled origination URL of the trunk points to {host}; add sip:{host} as an origination URL"
                 ),
             ),
             (None, None) => CheckOutcome::failed(
                 INBOUND,
                 format!(
-                    "{number} is on Elastic SIP trunk {trunk}, which has no enabled origination URL, so calls go nowhere; add ThunderPhone's SIP address as an origination URL"
+                    "{number} is on {named}, which has no enabled origination URL, so calls go nowhere; add ThunderPhone's SIP address as an origination URL"
                 ),
             ),
         }
@@ -235,23 +256,21 @@ impl TwilioVerifier {
             account.trunk(&self.trunking_base, trunk),
             account.trunk_auth_lists(&self.trunking_base, trunk)
         );
-        let domain = match info {
-            Ok(info) => info
-                .domain_name
-                .unwrap_or_else(|| "no termination domain".into()),
-            Err(error) => return CheckOutcome::failed(OUTBOUND, trunk_detail(trunk, &error)),
-        };
+        if let Err(error) = info {
+            return CheckOutcome::failed(OUTBOUND, trunk_detail(trunk, &error));
+        }
+        let named = trunk_name(trunk);
         match lists {
             Ok((0, 0)) => CheckOutcome::failed(
                 OUTBOUND,
                 format!(
-                    "Elastic SIP trunk {trunk} ({domain}) has no credential list and no IP access control list, so it accepts no outbound calls; add a credential list under Termination"
+                    "{named} has no credential list and no IP access control list, so it accepts no outbound calls; add a credential list under Termination"
                 ),
             ),
             Ok((creds, acls)) => CheckOutcome::passed(
                 OUTBOUND,
                 format!(
-                    "Elastic SIP trunk {trunk} ({domain}) authorises outbound calls with {creds} credential list(s) and {acls} IP access control list(s)"
+                    "{named} authorises outbound calls with {creds} credential list(s) and {acls} IP access control list(s)"
                 ),
             ),
             Err(error) => CheckOutcome::failed(OUTBOUND, trunk_detail(trunk, &error)),
@@ -259,27 +278,39 @@ impl TwilioVerifier {
     }
 }
 
-fn credentials_detail(sid: &str, error: &ApiError) -> String {
+/// "Elastic SIP trunk TK…", or "the number's Elastic SIP trunk" when the
+/// SID Twilio returned is not of the expected shape.
+fn trunk_name(trunk: &str) -> String {
+    vendor_id(trunk).map_or_else(
+        || "the number's Elastic SIP trunk".to_owned(),
+        |sid| format!("Elastic SIP trunk {sid}"),
+    )
+}
+
+fn credentials_detail(error: &ApiError) -> String {
+    let failure = vendor_failure(TWILIO, error);
     match error.status() {
         Some(401 | 403) => format!(
-            "Twilio rejected the account SID {sid} with this auth token ({error}); copy the Auth Token from the Twilio Console and update the connection"
+            "Twilio rejected the account SID and auth token ({failure}); copy the Auth Token from the Twilio Console and update the connection"
         ),
         Some(404) => format!(
-            "Twilio has no account {sid} ({error}); check the account SID (it starts with AC)"
+            "Twilio has no account with this account SID ({failure}); check the account SID (it starts with AC)"
         ),
-        _ => format!("could not check the credentials: {error}; try again later"),
+        _ => format!("could not check the credentials: {failure}; try again later"),
     }
 }
 
 fn trunk_detail(trunk: &str, error: &ApiError) -> String {
+    let named = trunk_name(trunk);
+    let failure = vendor_failure(TWILIO, error);
     match error.status() {
         Some(404) => format!(
-            "the number points to Elastic SIP trunk {trunk}, which does not exist; attach the number to an existing trunk"
+            "the number points to {named}, which does not exist; attach the number to an existing trunk"
         ),
         Some(401 | 403) => format!(
-            "these credentials cannot read Elastic SIP trunk {trunk} ({error}); use the credentials of the account that owns the trunk"
+            "these credentials cannot read {named} ({failure}); use the credentials of the account that owns the trunk"
         ),
-        _ => format!("could not read Elastic SIP trunk {trunk}: {error}; try again later"),
+        _ => format!("could not read {named}: {failure}; try again later"),
     }
 }
 

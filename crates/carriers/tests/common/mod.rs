@@ -36,6 +36,15 @@ pub fn connection(provider: VoipProvider, uri: Option<&str>) -> VoipConnection {
     }
 }
 
+/// A SIP connection whose URI was stored under older rules (read back as
+/// the stores read it).
+pub fn connection_stored(provider: VoipProvider, uri: &str) -> VoipConnection {
+    VoipConnection {
+        termination_uri: Some(SipUri::parse_stored(uri).expect("readable stored URI")),
+        ..connection(provider, None)
+    }
+}
+
 /// `Basic base64(user:password)`.
 pub fn basic(user: &str, password: &str) -> String {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use common::{assert_no_secret, check, connection, number};
 use peer::{Peer, Scenario};
 use thunderphone_carriers::{SipVerifier, SipVerifierConfig};
-use thunderphone_domain::{Secret, VoipCredentials, VoipProvider};
+use thunderphone_domain::{
+    Secret, SipPassword, SipUsername, TwilioAccountSid, VoipCredentials, VoipProvider,
+};
 use thunderphone_outbound::{DnsGate, GateConfig};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
 
@@ -35,8 +37,8 @@ fn verifier(timeout: Duration) -> SipVerifier {
 
 fn creds(user: Option<&str>, password: Option<&str>) -> VoipCredentials {
     VoipCredentials::Sip {
-        username: user.map(str::to_owned),
-        password: password.map(Secret::new),
+        username: user.map(|u| SipUsername::parse(u).unwrap()),
+        password: password.map(|p| SipPassword::parse(p).unwrap()),
     }
 }
 
@@ -119,10 +121,9 @@ async fn a_digest_challenge_is_answered_and_checked_by_the_peer() {
     .await;
     let checks = run(&peer, &creds(Some("alice"), Some(PASSWORD))).await;
     assert!(checks.iter().all(|c| c.passed), "{checks:#?}");
-    assert!(
-        check(&checks, "credentials")
-            .detail
-            .contains("accepted the digest credentials of user alice")
+    assert_eq!(
+        check(&checks, "credentials").detail,
+        "the trunk accepted the digest credentials"
     );
     assert_eq!(peer.notes(), ["digest ok"]);
     let requests = peer.requests();
@@ -270,6 +271,180 @@ async fn garbage_is_reported_with_the_timeout() {
         "{}",
         out.detail
     );
+    // What the peer sent is not echoed (it might be another service's banner).
+    assert!(
+        !out.detail.contains("HTTP/1.1") && !out.detail.contains("Bad Request"),
+        "{}",
+        out.detail
+    );
+}
+
+#[tokio::test]
+async fn tcp_garbage_is_reported_without_quoting_it() {
+    let peer = peer::tcp(Scenario::Garbage).await;
+    let checks = run_uri(
+        &format!("sip:{};transport=tcp", peer.addr),
+        &creds(None, None),
+        Duration::from_secs(1),
+    )
+    .await;
+    let out = check(&checks, "outbound_trunking");
+    assert!(
+        out.detail.contains("not a valid SIP response")
+            && out.detail.contains("not a SIP status line")
+            && !out.detail.contains("HTTP/1.1"),
+        "{}",
+        out.detail
+    );
+}
+
+/// The status line a hostile peer may send: a long reason with control
+/// bytes and terminal escapes in it.
+fn hostile_reason() -> &'static str {
+    let reason = format!(
+        "{}\u{1}\u{1b}[2J\rINJECTED\u{7f}{}",
+        "R".repeat(200),
+        "S".repeat(50)
+    );
+    Box::leak(reason.into_boxed_str())
+}
+
+#[tokio::test]
+async fn a_long_hostile_reason_phrase_is_cut_to_64_printable_characters() {
+    for tcp in [false, true] {
+        let scenario = Scenario::Answer(403, hostile_reason());
+        let (peer, uri) = if tcp {
+            let peer = peer::tcp(scenario).await;
+            let uri = format!("sip:{};transport=tcp", peer.addr);
+            (peer, uri)
+        } else {
+            let peer = peer::udp(scenario).await;
+            let uri = format!("sip:{}", peer.addr);
+            (peer, uri)
+        };
+        let checks = run_uri(&uri, &creds(None, None), Duration::from_secs(2)).await;
+        let out = check(&checks, "outbound_trunking");
+        assert!(!out.passed);
+        let quoted = format!("403 {}", "R".repeat(64));
+        assert!(out.detail.contains(&quoted), "{}", out.detail);
+        assert!(!out.detail.contains(&"R".repeat(65)), "{}", out.detail);
+        assert!(!out.detail.contains("INJECTED"), "{}", out.detail);
+        for c in checks {
+            assert!(!c.detail.chars().any(char::is_control), "{c:?}");
+        }
+        drop(peer);
+    }
+}
+
+const USER: &str = "trunk.user_1";
+
+/// Every check of a run against each kind of answer, with a username that
+/// must never be quoted.
+#[tokio::test]
+async fn details_never_quote_the_username_or_the_realm() {
+    let mut all = Vec::new();
+    let open = peer::udp(Scenario::Answer(200, "OK")).await;
+    all.extend(run(&open, &creds(Some(USER), Some(PASSWORD))).await);
+    for password in [PASSWORD, "wrong"] {
+        let peer = peer::udp(Scenario::Challenge {
+            user: USER,
+            password: PASSWORD,
+            proxy: false,
+        })
+        .await;
+        all.extend(run(&peer, &creds(Some(USER), Some(password))).await);
+    }
+    let forbidden = peer::udp(Scenario::ChallengeThen403).await;
+    all.extend(run(&forbidden, &creds(Some(USER), Some(PASSWORD))).await);
+    assert!(all.len() >= 8, "{all:#?}");
+    for c in &all {
+        assert!(!c.detail.contains(USER), "username quoted: {c:?}");
+        assert!(!c.detail.contains(peer::REALM), "realm quoted: {c:?}");
+    }
+}
+
+/// Splits a captured request into its lines; panics unless it is one
+/// well-formed SIP request: a request line, `Name: value` headers without
+/// control characters, a blank line and nothing after it.
+fn lines_of(request: &str) -> Vec<&str> {
+    let (head, rest) = request.split_once("\r\n\r\n").expect("a blank line");
+    assert_eq!(rest, "", "nothing after the headers");
+    let lines: Vec<&str> = head.split("\r\n").collect();
+    assert!(lines[0].starts_with("OPTIONS sip:") && lines[0].ends_with(" SIP/2.0"));
+    for line in &lines {
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+    }
+    for line in &lines[1..] {
+        let (name, value) = line.split_once(": ").expect("Name: value");
+        assert!(
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{line:?}"
+        );
+        assert!(!value.is_empty(), "{line:?}");
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_realistic_connection_sends_only_well_formed_lines() {
+    for (uri_user, digest_user) in [
+        ("+15551234567", "+15551234567"),
+        (USER, USER),
+        ("pbx%40corp.example", "pbx@corp.example"),
+    ] {
+        let digest_user: &'static str = Box::leak(digest_user.to_owned().into_boxed_str());
+        let peer = peer::udp(Scenario::Challenge {
+            user: digest_user,
+            password: PASSWORD,
+            proxy: true,
+        })
+        .await;
+        let checks = run(&peer, &creds(Some(uri_user), Some(PASSWORD))).await;
+        assert!(checks.iter().all(|c| c.passed), "{checks:#?}");
+        assert_eq!(peer.notes(), ["digest ok"]);
+        let requests = peer.requests();
+        assert_eq!(requests.len(), 2);
+        for request in &requests {
+            assert!(!request.contains(PASSWORD));
+            for line in lines_of(request) {
+                let holds_user = line.contains(uri_user) || line.contains(digest_user);
+                let allowed = line.starts_with(&format!("From: <sip:{uri_user}@"))
+                    || line.starts_with(&format!(
+                        "Proxy-Authorization: Digest username=\"{digest_user}\""
+                    ));
+                assert!(
+                    !holds_user || allowed,
+                    "username outside From/Authorization: {line}"
+                );
+            }
+        }
+        let authorization = lines_of(&requests[1])
+            .into_iter()
+            .filter(|l| l.starts_with("Proxy-Authorization:"))
+            .count();
+        assert_eq!(authorization, 1);
+    }
+}
+
+#[tokio::test]
+async fn outdated_stored_values_are_never_signalled() {
+    // A URI an earlier version stored, which breaks today's rules: no
+    // packet is sent and the detail asks for the connection to be recreated.
+    let peer = peer::udp(Scenario::Answer(200, "OK")).await;
+    let uri = format!("sip:{};x=<evil>", peer.addr);
+    let conn = common::connection_stored(VoipProvider::Sip, &uri);
+    let checks = verifier(Duration::from_secs(1))
+        .verify(&conn, &creds(None, None), &number("+14155550123"))
+        .await;
+    let out = check(&checks, "outbound_trunking");
+    assert!(
+        !out.passed && out.detail.contains("create it again"),
+        "{}",
+        out.detail
+    );
+    assert!(!out.detail.contains("evil"), "{}", out.detail);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(peer.requests().is_empty());
 }
 
 #[tokio::test]
@@ -347,7 +522,7 @@ async fn unusable_uris_and_connections_say_why() {
             .contains("no termination URI")
     );
     let twilio = VoipCredentials::Twilio {
-        account_sid: "AC1".into(),
+        account_sid: TwilioAccountSid::parse("AC0123456789abcdef0123456789abcdef").unwrap(),
         auth_token: Secret::new(PASSWORD),
     };
     let checks = verifier(Duration::from_secs(1))

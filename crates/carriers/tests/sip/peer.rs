@@ -21,6 +21,8 @@ pub enum Scenario {
         password: &'static str,
         proxy: bool,
     },
+    /// A 401 challenge, then 403 to whatever digest comes back.
+    ChallengeThen403,
     /// Drops the first request (a lost datagram), answers 200 after.
     DropFirst,
     /// 100 Trying, then 200 OK.
@@ -169,6 +171,13 @@ fn answer(
             );
             vec![reply(request, code, reason, &challenge)]
         }
+        Scenario::ChallengeThen403 if count == 1 => {
+            let challenge = format!(
+                "WWW-Authenticate: Digest realm=\"{REALM}\", nonce=\"{NONCE}\", algorithm=MD5, qop=\"auth\"\r\n"
+            );
+            vec![reply(request, 401, "Unauthorized", &challenge)]
+        }
+        Scenario::ChallengeThen403 => vec![reply(request, 403, "Forbidden", "")],
         Scenario::DropFirst if count == 1 => Vec::new(),
         Scenario::DropFirst => vec![reply(request, 200, "OK", "")],
         Scenario::TryingThenOk => vec![

@@ -6,7 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thunderphone_app::{FieldError, NewConnectionRequest};
 use thunderphone_domain::{
-    DisplayName, Secret, SipUri, VoipConnection, VoipCredentials, VoipProvider,
+    DisplayName, ParseError, Secret, SipPassword, SipUri, SipUsername, TwilioAccountSid,
+    VoipConnection, VoipCredentials, VoipProvider,
 };
 use utoipa::ToSchema;
 
@@ -63,19 +64,47 @@ impl fmt::Debug for SecretString {
 
 /// Credentials by provider: twilio `{account_sid, auth_token}`, telnyx
 /// `{api_key}`, sip `{username, password}` (both optional for trunks that
-/// authorise by IP).
+/// authorise by IP). A value SIP or HTTP cannot carry is a 422 naming
+/// `credentials.<field>`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsBody {
-    /// Twilio account SID (`AC…`).
+    /// Twilio account SID: `AC` and 32 hex digits.
+    #[schema(pattern = "^AC[0-9a-fA-F]{32}$", min_length = 34, max_length = 34)]
     pub account_sid: Option<String>,
-    /// Twilio auth token.
+    /// Twilio auth token: 1-512 bytes, no control characters.
+    #[schema(
+        value_type = Option<String>,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+$",
+        min_length = 1,
+        max_length = 512
+    )]
     pub auth_token: Option<SecretString>,
-    /// Telnyx API key.
+    /// Telnyx API key: 1-512 bytes, no control characters.
+    #[schema(
+        value_type = Option<String>,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+$",
+        min_length = 1,
+        max_length = 512
+    )]
     pub api_key: Option<SecretString>,
-    /// SIP digest username.
+    /// SIP digest username, an RFC 3261 user part: letters, digits,
+    /// `-_.!~*'()&=+$,;?/` and `%HH` escapes (`%40` for `@`; escapes of
+    /// control characters are refused).
+    #[schema(
+        pattern = "^([A-Za-z0-9\\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$",
+        min_length = 1,
+        max_length = 256,
+        example = "+15551234567"
+    )]
     pub username: Option<String>,
-    /// SIP digest password.
+    /// SIP digest password: 1-512 bytes, no control characters.
+    #[schema(
+        value_type = Option<String>,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+$",
+        min_length = 1,
+        max_length = 512
+    )]
     pub password: Option<SecretString>,
 }
 
@@ -89,24 +118,34 @@ pub struct ConnectionBody {
     /// `twilio`, `telnyx` or `sip`.
     #[schema(value_type = ProviderName, required = true, example = "sip")]
     pub provider: Option<String>,
-    /// Required for `sip`: `sip:host[:port][;transport=tcp]`.
-    #[schema(max_length = 255, example = "sip:pbx.example.com:5060")]
+    /// Required for `sip`: `sip:[user@]host[:port][;params]`, each part
+    /// of the characters RFC 3261 allows there; no whitespace, control
+    /// characters or password.
+    #[schema(
+        pattern = "^[sS][iI][pP][sS]?:[A-Za-z0-9\\-_.!~*'()&=+$,;?/:%\\[\\]@]+$",
+        min_length = 5,
+        max_length = 255,
+        example = "sip:pbx.example.com:5060"
+    )]
     pub termination_uri: Option<String>,
     /// Write-only credentials for the provider.
     #[schema(value_type = CredentialsBody, required = true)]
     pub credentials: Option<CredentialsBody>,
 }
 
-const MAX_CREDENTIAL_LEN: usize = 512;
-
-fn required(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Option<String> {
-    match value {
-        Some(v) if !v.is_empty() && v.len() <= MAX_CREDENTIAL_LEN => Some(v),
-        Some(_) => {
-            errors.push(FieldError::new(
-                field,
-                format!("must be 1-{MAX_CREDENTIAL_LEN} characters"),
-            ));
+/// A required credential, parsed by its domain type; the error names
+/// `credentials.{field}`.
+fn required<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Result<T, ParseError>,
+) -> Option<T> {
+    let field = format!("credentials.{field}");
+    match value.map(parse) {
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            errors.push(FieldError::new(field, e.to_string()));
             None
         }
         None => {
@@ -180,13 +219,17 @@ impl ConnectionBody {
     }
 }
 
+/// A credential value from the body, if given.
+fn secret(value: &Option<SecretString>) -> Option<&str> {
+    value.as_ref().map(|s| s.0.as_str())
+}
+
 fn credentials(
     errors: &mut Vec<FieldError>,
     provider: VoipProvider,
     c: CredentialsBody,
 ) -> Option<VoipCredentials> {
     let before = errors.len();
-    let secret = |s: Option<SecretString>| s.map(|s| s.0);
     let creds = match provider {
         VoipProvider::Twilio => {
             not_for(
@@ -198,20 +241,17 @@ fn credentials(
                     ("password", c.password.is_some()),
                 ],
             );
-            let sid = required(errors, "credentials.account_sid", c.account_sid);
-            let token = required(errors, "credentials.auth_token", secret(c.auth_token));
-            if let Some(sid) = &sid
-                && !sid.starts_with("AC")
-            {
-                errors.push(FieldError::new(
-                    "credentials.account_sid",
-                    "must be a Twilio account SID (AC…)",
-                ));
-            }
+            let sid = required(
+                errors,
+                "account_sid",
+                c.account_sid.as_deref(),
+                TwilioAccountSid::parse,
+            );
+            let token = required(errors, "auth_token", secret(&c.auth_token), Secret::parse);
             sid.zip(token)
-                .map(|(account_sid, token)| VoipCredentials::Twilio {
+                .map(|(account_sid, auth_token)| VoipCredentials::Twilio {
                     account_sid,
-                    auth_token: Secret::new(token),
+                    auth_token,
                 })
         }
         VoipProvider::Telnyx => {
@@ -225,11 +265,8 @@ fn credentials(
                     ("password", c.password.is_some()),
                 ],
             );
-            required(errors, "credentials.api_key", secret(c.api_key)).map(|k| {
-                VoipCredentials::Telnyx {
-                    api_key: Secret::new(k),
-                }
-            })
+            required(errors, "api_key", secret(&c.api_key), Secret::parse)
+                .map(|api_key| VoipCredentials::Telnyx { api_key })
         }
         VoipProvider::Sip => {
             not_for(
@@ -241,27 +278,19 @@ fn credentials(
                     ("api_key", c.api_key.is_some()),
                 ],
             );
-            let password = secret(c.password);
-            if c.username.is_some() != password.is_some() {
+            if c.username.is_some() != c.password.is_some() {
                 errors.push(FieldError::new(
                     "credentials",
                     "give both username and password, or neither",
                 ));
             }
-            let too_long = |v: &Option<String>| {
-                v.as_ref()
-                    .is_some_and(|v| v.is_empty() || v.len() > MAX_CREDENTIAL_LEN)
-            };
-            if too_long(&c.username) || too_long(&password) {
-                errors.push(FieldError::new(
-                    "credentials",
-                    format!("username and password must be 1-{MAX_CREDENTIAL_LEN} characters"),
-                ));
-            }
-            Some(VoipCredentials::Sip {
-                username: c.username,
-                password: password.map(Secret::new),
-            })
+            let username = c
+                .username
+                .as_deref()
+                .and_then(|u| required(errors, "username", Some(u), SipUsername::parse));
+            let password = secret(&c.password)
+                .and_then(|p| required(errors, "password", Some(p), SipPassword::parse));
+            Some(VoipCredentials::Sip { username, password })
         }
     };
     creds.filter(|_| errors.len() == before)

@@ -91,6 +91,116 @@ async fn connection_validation() {
     app.stop().await;
 }
 
+/// The fields of a 422, in order.
+fn error_fields(r: &crate::support::Response) -> Vec<String> {
+    r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Values that must never reach a SIP message (API.md §15): each is a 422
+/// on its own field, and nothing is stored.
+#[tokio::test]
+async fn sip_values_that_break_sip_are_refused_on_their_field() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("admin").await;
+    let sip = |uri: &str, username: &str, password: &str| {
+        json!({ "name": "Office PBX", "provider": "sip", "termination_uri": uri,
+            "credentials": { "username": username, "password": password } })
+    };
+    const URI: &str = "sip:pbx.example.com:5060";
+    let mut cases = Vec::new();
+    for bad in [
+        "\r\n", "\r", "\n", "\u{0}", "\u{7f}", "\u{85}", " ", "<", ">", "\"", "@",
+    ] {
+        let injected = format!("alice{bad}SET key pwned");
+        cases.push((sip(URI, &injected, "pw"), "credentials.username"));
+        cases.push((
+            sip(&format!("sip:pbx.example.com{bad}"), "alice", "pw"),
+            "termination_uri",
+        ));
+        cases.push((
+            sip(&format!("sip:pbx.example.com;x=a{bad}b"), "alice", "pw"),
+            "termination_uri",
+        ));
+    }
+    // A password only enters a hash, so it may hold any printable
+    // character; control characters are refused all the same.
+    for bad in ["\r\n", "\n", "\u{0}", "\u{1b}", "\u{7f}", "\u{2028}"] {
+        cases.push((
+            sip(URI, "alice", &format!("pw{bad}QUIT")),
+            "credentials.password",
+        ));
+    }
+    cases.push((sip(URI, "%0D%0A", "pw"), "credentials.username"));
+    cases.push((
+        sip("sip:user:secret@pbx.example.com", "alice", "pw"),
+        "termination_uri",
+    ));
+    cases.push((
+        json!({ "name": "T", "provider": "twilio",
+            "credentials": { "account_sid": "AC0123456789abcdef0123456789abcd\r\n", "auth_token": "t" } }),
+        "credentials.account_sid",
+    ));
+    cases.push((
+        json!({ "name": "T", "provider": "twilio",
+            "credentials": { "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "t\r\nX: y" } }),
+        "credentials.auth_token",
+    ));
+    cases.push((
+        json!({ "name": "T", "provider": "telnyx", "credentials": { "api_key": "KEY\u{0}" } }),
+        "credentials.api_key",
+    ));
+    for (body, field) in cases {
+        let r = app.post("/v1/voip-connections", &t.key, body.clone()).await;
+        r.assert_problem(422, "validation_failed");
+        assert_eq!(
+            error_fields(&r),
+            vec![field.to_owned()],
+            "{body}: {:?}",
+            r.body
+        );
+        // The problem never echoes the value.
+        assert!(!r.body.to_string().contains("pwned"), "{:?}", r.body);
+    }
+    assert!(
+        app.get("/v1/voip-connections", &t.key).await.body["data"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+    // Realistic values are accepted.
+    for (uri, username, password) in [
+        (
+            "sip:pbx.example.com:5060;transport=tcp",
+            "+15551234567",
+            "pa ss<\"word>",
+        ),
+        (
+            "sip:+15551234567@trunk.example.com;user=phone",
+            "trunk.user_1",
+            "pw",
+        ),
+        ("sips:[2001:db8::1]:5061", "user%40corp.example", "pw"),
+    ] {
+        let r = app
+            .post("/v1/voip-connections", &t.key, sip(uri, username, password))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{uri} {username}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["termination_uri"], uri);
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn import_is_all_or_nothing() {
     let app = TestApp::spawn().await;

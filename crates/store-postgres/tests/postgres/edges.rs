@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use thunderphone_domain::{
-    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, Source, Status, Updated,
-    VoipProvider,
+    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, SipUri, Source, Status,
+    Updated, VoipProvider,
 };
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, NewVoipConnection, NumberChange, NumberRepository, Reference,
@@ -16,7 +16,7 @@ use thunderphone_store_contract::fixtures::{
     sealed, tenant,
 };
 
-use crate::support::{Count, count, fresh, text};
+use crate::support::{Count, count, execute, fresh, text};
 
 #[tokio::test]
 async fn sealed_credentials_are_stored_as_given_and_never_printed() {
@@ -50,6 +50,49 @@ async fn sealed_credentials_are_stored_as_given_and_never_printed() {
         !printed.contains("hunter2") && !printed.contains(&url),
         "{printed}"
     );
+}
+
+/// A termination URI an earlier version stored that today's rules refuse
+/// (they were tightened for API.md §15) still reads back: reading a
+/// connection never fails on it; the SIP verifier refuses to use it.
+#[tokio::test]
+async fn termination_uris_of_older_rules_still_read() {
+    let (store, url) = fresh().await;
+    let acme = tenant(&*store, "acme").await;
+    let created = store
+        .create_connection(NewVoipConnection {
+            org_id: acme.org_id,
+            name: name("pbx"),
+            provider: VoipProvider::Sip,
+            termination_uri: Some(SipUri::parse("sip:pbx.example.com").unwrap()),
+            credentials: sealed("k9", b"x"),
+            created_at: at(0),
+        })
+        .await
+        .unwrap();
+    let old = "sip:pbx.example.com;x=<old>";
+    assert!(SipUri::parse(old).is_err());
+    execute(
+        &url,
+        &format!("UPDATE voip_connections SET termination_uri = '{old}'"),
+    );
+    let found = store
+        .find_connection(acme.org_id, created.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found.termination_uri.map(|u| u.as_str().to_owned()),
+        Some(old.to_owned())
+    );
+    let page = store
+        .list_connections(
+            acme.org_id,
+            thunderphone_ports::PageRequest::first(Default::default()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
 }
 
 #[tokio::test]
