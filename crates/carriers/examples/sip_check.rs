@@ -118,8 +118,10 @@ async fn main() -> ExitCode {
         created_at: chrono::Utc::now(),
     };
     let username = args.user.as_deref().map(SipUsername::parse).transpose();
+    // Unset or empty: no password (the trunk allows by address).
     let password = std::env::var("SIP_CHECK_PASSWORD")
         .ok()
+        .filter(|p| !p.is_empty())
         .as_deref()
         .map(SipPassword::parse)
         .transpose();
