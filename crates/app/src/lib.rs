@@ -41,7 +41,7 @@ pub use numbers::{MAX_WRITE_RETRIES, NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
 pub use outbound::{OutboundBudget, OutboundPermit};
 pub use precondition::IfMatch;
-pub use provision::{MatchedOn, ProvisionRequest, Provisioned};
+pub use provision::{MatchedOn, ProvisionRequest, Provisioned, demo_pool_size, every_area_code};
 pub use rotation::{Rotated, UnreadableKey};
 pub use thunderphone_domain::Principal;
 pub use thunderphone_ports::Authenticated;

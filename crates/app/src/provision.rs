@@ -66,11 +66,24 @@ fn codes<'a>(rows: impl Iterator<Item = &'a thunderphone_nanp::AreaCodeRow>) -> 
         .collect()
 }
 
-/// Every area code of the table, parsed once: the "any" tier's list,
-/// asked for by every request without a preference.
-fn every_area_code() -> &'static [AreaCode] {
+/// Every US area code of the table, parsed once: the "any" tier's list,
+/// asked for by every request without a preference, and the demo pool's
+/// area codes.
+pub fn every_area_code() -> &'static [AreaCode] {
     static EVERY: std::sync::OnceLock<Vec<AreaCode>> = std::sync::OnceLock::new();
     EVERY.get_or_init(|| codes(thunderphone_nanp::all().iter()))
+}
+
+/// How many numbers the demo pool has in all (`+1 NPA 555-0100`–`0199`
+/// of every area code whose numbers are valid), counted once.
+pub fn demo_pool_size() -> u64 {
+    static SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        every_area_code()
+            .iter()
+            .map(|code| code.demo_pool_numbers().count() as u64)
+            .sum()
+    })
 }
 
 /// The fallback chain of API.md §5: area code, then a city's area codes

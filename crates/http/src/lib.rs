@@ -226,11 +226,7 @@ impl HttpState {
         ] {
             m.jobs.with_label_values(&[state]).set(gauge(count));
         }
-        let pool_size: u64 = thunderphone_nanp::all()
-            .iter()
-            .filter_map(|row| thunderphone_domain::AreaCode::parse(row.code).ok())
-            .map(|code| code.demo_pool_numbers().count() as u64)
-            .sum();
+        let pool_size = thunderphone_app::demo_pool_size();
         m.free_pool
             .set(gauge(pool_size.saturating_sub(stats.held_pool_numbers)));
         if let Some(pool) = stats.pool {

@@ -8,7 +8,6 @@ use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use anyhow::Context;
 use thunderphone_app::{ActivationPolicy, App, Ports, Settings};
-use thunderphone_domain::AreaCode;
 use thunderphone_http::{
     AuthFailures, CursorSigner, HttpMetrics, HttpState, MAX_BODY_BYTES, RateLimits, TrustedProxies,
     auth_failures, configure, problem_json_errors, rate_limit_headers, request_context,
@@ -121,11 +120,8 @@ async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
     if config.provider == ProviderKind::Demo {
         let pool = store.clone();
         tokio::spawn(async move {
-            let codes: Vec<AreaCode> = thunderphone_nanp::all()
-                .iter()
-                .filter_map(|row| AreaCode::parse(row.code).ok())
-                .collect();
-            match pool.prepare_pool(&codes).await {
+            let codes = thunderphone_app::every_area_code();
+            match pool.prepare_pool(codes).await {
                 Ok(()) => tracing::debug!(area_codes = codes.len(), "demo pool rows ready"),
                 Err(error) => {
                     tracing::warn!(%error, "cannot prepare the demo pool now; claims will")
