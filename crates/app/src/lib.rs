@@ -123,11 +123,6 @@ impl App {
         &self.outbound
     }
 
-    /// The ports, for adapters that need direct access (readiness probes).
-    pub fn ports(&self) -> &Ports {
-        &self.ports
-    }
-
     /// Ready to serve: the store answers, within [`PROBE_BOUND`].
     ///
     /// # Errors
