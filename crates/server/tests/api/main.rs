@@ -6,18 +6,4 @@ mod support;
 /// This binary runs the suite on the embedded store.
 pub const STORE: support::StoreKind = support::StoreKind::Memory;
 
-mod admission;
-mod agents;
-mod connections;
-mod errors;
-mod hostile;
-mod idempotency;
-mod numbers;
-mod observability;
-mod operator;
-mod outbound;
-mod provisioning;
-mod races;
-mod shared_limits;
-mod sip_peer;
-mod transfer;
+include!("suite.rs");
