@@ -160,24 +160,16 @@ pub struct SipPassword(Secret);
 
 impl SipPassword {
     /// Longest accepted password, in bytes.
-    pub const MAX_BYTES: usize = 512;
+    pub const MAX_BYTES: usize = Secret::MAX_BYTES;
 
-    /// Validates a password.
+    /// Validates a password: the rule of every secret taken from a request
+    /// ([`Secret::parse`]).
     ///
     /// # Errors
     /// A [`ParseError`] when it is empty, too long or holds a control
     /// character.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        if input.is_empty() || input.len() > Self::MAX_BYTES {
-            return Err(ParseError::new(format!(
-                "must be 1-{} bytes",
-                Self::MAX_BYTES
-            )));
-        }
-        if input.chars().any(breaks_lines) {
-            return Err(ParseError::new("must not contain control characters"));
-        }
-        Ok(Self(Secret::new(input)))
+        Secret::parse(input).map(Self)
     }
 
     /// The password, for the digest computation only.

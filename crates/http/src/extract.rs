@@ -47,11 +47,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared = declared_length(req);
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -89,6 +85,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 })
         })
     }
+}
+
+/// The body size the client announced (`Content-Length`), if any.
+pub(crate) fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// How long a whole request body may take to arrive when nothing says
@@ -381,11 +385,7 @@ impl FromRequest for IgnoredBody {
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
+        let declared = declared_length(req);
         let mut payload = payload.take();
         let deadline = tokio::time::Instant::now() + body_timeout(req);
         Box::pin(async move {

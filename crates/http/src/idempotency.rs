@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use thunderphone_app::{Action, AppError, valid_idempotency_key};
 use thunderphone_ports::{IdempotencyStart, StoredResponse};
 
-use crate::extract::{Admitted, authenticate, bearer, read_body};
+use crate::extract::{Admitted, authenticate, bearer, declared_length, read_body};
 use crate::{HttpState, Problem};
 
 /// The request header.
@@ -85,11 +85,7 @@ async fn idempotency(
         let problem = Problem::invalid("Idempotency-Key", "must be 1-255 of A-Za-z0-9_:-");
         return Ok(refuse(req, problem));
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = declared_length(req.request());
     let mut payload = req.take_payload();
     let body = match read_body(&mut payload, declared, state.body_timeout).await {
         Ok(body) => body,
