@@ -249,6 +249,7 @@ impl App {
                 expected: number.version(),
                 updated,
                 actor: None,
+                checks: Vec::new(),
             };
             match self.ports.numbers.save_change(change).await {
                 Ok(saved) => {

@@ -207,6 +207,7 @@ impl App {
                 expected: number.version(),
                 updated,
                 actor: Some(caller.actor()),
+                checks: Vec::new(),
             };
             match self.ports.numbers.save_change(change).await {
                 Ok(saved) => return Ok(saved),
@@ -242,7 +243,13 @@ impl App {
         let deleted = match self
             .ports
             .numbers
-            .delete_number(caller.org_id, id, expected)
+            .delete_number(
+                caller.org_id,
+                id,
+                expected,
+                self.ports.clock.now(),
+                Some(caller.actor()),
+            )
             .await
         {
             Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),

@@ -30,9 +30,9 @@ async fn a_demo_number_is_deleted_unconditionally_and_released_to_the_provider()
     stored(&mut m, number.clone());
     m.numbers
         .expect_delete_number()
-        .withf(|o, id, expected| *o == org(ORG) && *id == number_id(ID) && expected.is_none())
+        .withf(|o, id, expected, _, _| *o == org(ORG) && *id == number_id(ID) && expected.is_none())
         .times(1)
-        .returning(move |_, _, _| Ok(number.clone()));
+        .returning(move |_, _, _, _, _| Ok(number.clone()));
     let released = Arc::new(tokio::sync::Notify::new());
     let signal = released.clone();
     m.provider
@@ -62,9 +62,9 @@ async fn a_voip_number_is_not_released_to_the_provider() {
     stored(&mut m, number.clone());
     m.numbers
         .expect_delete_number()
-        .withf(|_, _, expected| *expected == Some(version(2)))
+        .withf(|_, _, expected, _, _| *expected == Some(version(2)))
         .times(1)
-        .returning(move |_, _, _| Ok(number.clone()));
+        .returning(move |_, _, _, _, _| Ok(number.clone()));
     // The provider mock expects nothing.
     let app = m.app();
 
@@ -126,7 +126,7 @@ async fn a_delete_racing_another_delete_is_not_found() {
     m.numbers
         .expect_delete_number()
         .times(1)
-        .returning(|_, _, _| Err(RepoError::NotFound));
+        .returning(|_, _, _, _, _| Err(RepoError::NotFound));
     let app = m.app();
 
     assert_eq!(

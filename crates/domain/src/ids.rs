@@ -68,6 +68,15 @@ id_type!(
     VoipConnectionId
 );
 
+id_type!(
+    /// A webhook endpoint of an org.
+    WebhookEndpointId
+);
+id_type!(
+    /// One event's delivery to one webhook endpoint.
+    DeliveryId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

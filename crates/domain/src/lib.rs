@@ -8,6 +8,7 @@
 mod actor;
 mod credentials;
 mod error;
+mod event;
 mod geo;
 mod ids;
 mod kinds;
@@ -18,12 +19,17 @@ mod role;
 mod sip;
 mod sip_uri;
 mod version;
+mod webhook;
 
 pub use actor::Actor;
 pub use credentials::{Secret, TwilioAccountSid, VoipCredentials, VoipProvider};
 pub use error::{ParseError, TransitionError};
+pub use event::{CheckOutcome, Event, EventData, EventId, EventType};
 pub use geo::{City, UsState};
-pub use ids::{AgentId, ApiKeyId, IdError, OrgId, PhoneNumberId, UserId, VoipConnectionId};
+pub use ids::{
+    AgentId, ApiKeyId, DeliveryId, IdError, OrgId, PhoneNumberId, UserId, VoipConnectionId,
+    WebhookEndpointId,
+};
 pub use kinds::{ChangeKind, Source, Status, VerificationStatus};
 pub use number::{AreaCode, E164};
 pub use phone_number::{
@@ -36,6 +42,7 @@ pub use role::Role;
 pub use sip::{SipPassword, SipUsername};
 pub use sip_uri::SipUri;
 pub use version::{Version, VersionSnapshot};
+pub use webhook::{Delivery, DeliveryStatus, Description, EventTypes, WebhookEndpoint, WebhookUrl};
 
 /// Timestamps everywhere in the domain: UTC, microsecond precision.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -8,6 +8,7 @@
 
 mod clock;
 mod error;
+mod events;
 mod health;
 mod idempotency;
 mod outbound;
@@ -18,9 +19,11 @@ mod rate_limit;
 mod repository;
 mod vault;
 mod verifier;
+mod webhooks;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
+pub use events::{EventCursor, EventFilter, EventRepository};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
 pub use outbound::{LookupFailure, OutboundError, OutboundGate, RefusedRange};
@@ -32,15 +35,19 @@ pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
     NumberRepository, TenancyRepository, VoipConnectionRepository,
 };
+pub use thunderphone_domain::CheckOutcome;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
-pub use verifier::{CheckOutcome, VoipVerifier};
+pub use verifier::VoipVerifier;
+pub use webhooks::{
+    Attempt, AttemptOutcome, DueDelivery, EndpointChange, NewWebhookEndpoint, WebhookRepository,
+};
 
 #[cfg(feature = "mock")]
 pub use {
-    clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
-    outbound::MockOutboundGate, provider::MockNumberProvider, queue::MockActivationQueue,
-    rate_limit::MockRateLimitStore, repository::MockAgentRepository,
+    clock::MockClock, events::MockEventRepository, health::MockStoreHealth,
+    idempotency::MockIdempotencyStore, outbound::MockOutboundGate, provider::MockNumberProvider,
+    queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
     repository::MockNumberRepository, repository::MockTenancyRepository,
     repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier,
+    verifier::MockVoipVerifier, webhooks::MockWebhookRepository,
 };

@@ -9,7 +9,7 @@ use thunderphone_domain::{
     VoipConnectionId, VoipProvider,
 };
 
-use crate::{ListCursor, Page, PageRequest, RepoError, SealedCredentials};
+use crate::{CheckOutcome, ListCursor, Page, PageRequest, RepoError, SealedCredentials};
 
 /// Filters of `GET /v1/phone-numbers`; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,9 +53,9 @@ pub struct Authenticated<T> {
     pub value: T,
 }
 
-/// A state change to persist: the new state and its version snapshot are
-/// written in one transaction, only if the stored version still equals
-/// `expected`.
+/// A state change to persist: the new state, its version snapshot and its
+/// events are written in one transaction, only if the stored version still
+/// equals `expected`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberChange {
     /// The version the change was computed from.
@@ -64,6 +64,21 @@ pub struct NumberChange {
     pub updated: Updated,
     /// Who made it; `None` for the system.
     pub actor: Option<Actor>,
+    /// The checks of a verification outcome, for its event; empty for
+    /// every other change.
+    pub checks: Vec<CheckOutcome>,
+}
+
+impl NumberChange {
+    /// A change that is not a verification outcome.
+    pub fn new(expected: Version, updated: Updated, actor: Option<Actor>) -> Self {
+        Self {
+            expected,
+            updated,
+            actor,
+            checks: Vec::new(),
+        }
+    }
 }
 
 /// A VoIP connection to create. Its credentials arrive sealed: stores
@@ -81,8 +96,13 @@ pub struct NewVoipConnection {
 
 /// Phone numbers, their version history, and the demo pool.
 ///
-/// Invariant every implementation keeps: at most one not-deleted phone
-/// number holds a given E.164 number, across all orgs and sources.
+/// Invariants every implementation keeps: at most one not-deleted phone
+/// number holds a given E.164 number, across all orgs and sources; and
+/// every write that records a version (and a delete) records, in the same
+/// transaction, its events (`Event::of_change`, `Event::created`,
+/// `Event::deleted`) and one pending delivery of each event, due at once,
+/// to every enabled webhook endpoint of the event's org subscribed to its
+/// type (see [`crate::WebhookRepository`]).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait NumberRepository: Send + Sync {
@@ -194,7 +214,8 @@ pub trait NumberRepository: Send + Sync {
     async fn save_change(&self, change: NumberChange) -> Result<PhoneNumber, RepoError>;
 
     /// Removes a number from its org (soft delete: history is kept and the
-    /// number is free again). Returns the number as it was.
+    /// number is free again), recording `phone_number.deleted` at `now` by
+    /// `actor`. Returns the number as it was.
     ///
     /// # Errors
     /// - [`RepoError::NotFound`] when not in `org_id` or already deleted.
@@ -204,6 +225,8 @@ pub trait NumberRepository: Send + Sync {
         org_id: OrgId,
         id: PhoneNumberId,
         expected: Option<Version>,
+        now: Timestamp,
+        actor: Option<Actor>,
     ) -> Result<PhoneNumber, RepoError>;
 
     /// One page of a number's snapshots recorded while `org_id` held it,

@@ -63,6 +63,20 @@ pub trait CredentialVault: Send + Sync {
     /// [`VaultError::Corrupt`].
     fn reseal(&self, sealed: &SealedCredentials) -> Result<SealedCredentials, VaultError>;
 
+    /// Seals a webhook signing secret under the current key. Sealed for
+    /// that purpose only: it cannot be opened as credentials, nor
+    /// credentials as a secret.
+    ///
+    /// # Errors
+    /// [`VaultError::NoKey`] when no key is configured.
+    fn seal_webhook_secret(&self, secret: &[u8]) -> Result<SealedCredentials, VaultError>;
+
+    /// Opens a webhook signing secret sealed under any configured key.
+    ///
+    /// # Errors
+    /// [`VaultError::UnknownKey`] or [`VaultError::Corrupt`].
+    fn open_webhook_secret(&self, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError>;
+
     /// The id of the key new credentials are sealed with, if any.
     fn current_key_id(&self) -> Option<String>;
 }

@@ -240,6 +240,7 @@ pub async fn save<S: TestStore>(
             expected: number.version(),
             updated,
             actor,
+            checks: Vec::new(),
         })
         .await
         .expect("save_change")

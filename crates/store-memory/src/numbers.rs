@@ -207,6 +207,7 @@ impl State {
             expected,
             updated,
             actor,
+            checks: _,
         } = change;
         let stored = self
             .live_number(updated.number.id())
@@ -235,6 +236,8 @@ impl State {
         org_id: OrgId,
         id: PhoneNumberId,
         expected: Option<Version>,
+        now: Timestamp,
+        actor: Option<Actor>,
     ) -> Result<PhoneNumber, RepoError> {
         let stored = self
             .numbers
@@ -245,6 +248,7 @@ impl State {
         if expected.is_some_and(|expected| expected != current) {
             return Err(RepoError::VersionConflict { current });
         }
+        let _ = (now, actor);
         stored.deleted = true;
         let number = stored.number.clone();
         self.held.remove(number.number());
@@ -371,8 +375,10 @@ impl NumberRepository for MemoryStore {
         org_id: OrgId,
         id: PhoneNumberId,
         expected: Option<Version>,
+        now: Timestamp,
+        actor: Option<Actor>,
     ) -> Result<PhoneNumber, RepoError> {
-        self.lock().delete_number(org_id, id, expected)
+        self.lock().delete_number(org_id, id, expected, now, actor)
     }
 
     async fn list_versions(

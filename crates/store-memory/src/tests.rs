@@ -117,6 +117,7 @@ async fn transfer_to_unknown_org_is_refused() {
         expected: number.version(),
         updated: number.transfer(nowhere, None, at(3)).unwrap(),
         actor: None,
+        checks: Vec::new(),
     };
     assert_eq!(
         store.save_change(change).await,
@@ -141,6 +142,7 @@ async fn a_change_must_succeed_the_expected_version() {
             change: activated.change,
         },
         actor: None,
+        checks: Vec::new(),
     };
     assert!(matches!(
         store.save_change(change).await,

@@ -46,18 +46,29 @@ impl AesGcmVault {
 
 /// Binds the ciphertext to its purpose and key id: a blob cannot be
 /// replayed under another key id or for another purpose.
-fn aad(key_id: &str) -> Vec<u8> {
-    format!("thunderphone/voip-credentials/v1/{key_id}").into_bytes()
+fn aad(purpose: Purpose, key_id: &str) -> Vec<u8> {
+    let purpose = match purpose {
+        Purpose::VoipCredentials => "voip-credentials",
+        Purpose::WebhookSecret => "webhook-secret",
+    };
+    format!("thunderphone/{purpose}/v1/{key_id}").into_bytes()
+}
+
+/// What a sealed blob holds; part of its associated data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    VoipCredentials,
+    WebhookSecret,
 }
 
 impl AesGcmVault {
     /// Encrypts `plaintext` under the current key.
-    fn encrypt(&self, plaintext: &[u8]) -> Result<SealedCredentials, VaultError> {
+    fn encrypt(&self, purpose: Purpose, plaintext: &[u8]) -> Result<SealedCredentials, VaultError> {
         let (key_id, key) = self.ring.current().ok_or(VaultError::NoKey)?;
         let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| VaultError::NoKey)?;
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| VaultError::NoKey)?;
-        let aad = aad(key_id);
+        let aad = aad(purpose, key_id);
         let sealed = cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
@@ -78,8 +89,8 @@ impl AesGcmVault {
     }
 
     /// The plaintext of `sealed`, unread.
-    fn decrypt(&self, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError> {
-        if sealed.key_id == LEGACY_PLAINTEXT {
+    fn decrypt(&self, purpose: Purpose, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError> {
+        if sealed.key_id == LEGACY_PLAINTEXT && purpose == Purpose::VoipCredentials {
             // Written before credentials were sealed; `rotate-secrets`
             // seals these.
             return Ok(sealed.ciphertext.clone());
@@ -96,7 +107,7 @@ impl AesGcmVault {
             return Err(VaultError::Corrupt);
         }
         let (nonce, body) = rest.split_at(NONCE_LEN);
-        let aad = aad(&sealed.key_id);
+        let aad = aad(purpose, &sealed.key_id);
         cipher
             .decrypt(
                 Nonce::from_slice(nonce),
@@ -113,16 +124,27 @@ impl CredentialVault for AesGcmVault {
     fn seal(&self, credentials: &VoipCredentials) -> Result<SealedCredentials, VaultError> {
         // Check the key before encoding, so no plaintext is built for nothing.
         self.ring.current().ok_or(VaultError::NoKey)?;
-        self.encrypt(&plain::encode(credentials))
+        self.encrypt(Purpose::VoipCredentials, &plain::encode(credentials))
     }
 
     fn open(&self, sealed: &SealedCredentials) -> Result<VoipCredentials, VaultError> {
-        plain::decode(&self.decrypt(sealed)?)
+        plain::decode(&self.decrypt(Purpose::VoipCredentials, sealed)?)
     }
 
     fn reseal(&self, sealed: &SealedCredentials) -> Result<SealedCredentials, VaultError> {
         self.ring.current().ok_or(VaultError::NoKey)?;
-        self.encrypt(&self.decrypt(sealed)?)
+        self.encrypt(
+            Purpose::VoipCredentials,
+            &self.decrypt(Purpose::VoipCredentials, sealed)?,
+        )
+    }
+
+    fn seal_webhook_secret(&self, secret: &[u8]) -> Result<SealedCredentials, VaultError> {
+        self.encrypt(Purpose::WebhookSecret, secret)
+    }
+
+    fn open_webhook_secret(&self, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError> {
+        self.decrypt(Purpose::WebhookSecret, sealed)
     }
 
     fn current_key_id(&self) -> Option<String> {

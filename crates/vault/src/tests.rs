@@ -147,7 +147,9 @@ fn legacy_plaintext_rows_can_be_opened_for_resealing() {
 
 /// Seals a plaintext document as an earlier version wrote it.
 fn sealed_plain(vault: &AesGcmVault, json: &str) -> thunderphone_ports::SealedCredentials {
-    vault.encrypt(json.as_bytes()).unwrap()
+    vault
+        .encrypt(Purpose::VoipCredentials, json.as_bytes())
+        .unwrap()
 }
 
 #[test]
@@ -159,7 +161,7 @@ fn the_stored_format_is_unchanged() {
     };
     let sealed = vault.seal(&sip).unwrap();
     assert_eq!(
-        String::from_utf8(vault.decrypt(&sealed).unwrap()).unwrap(),
+        String::from_utf8(vault.decrypt(Purpose::VoipCredentials, &sealed).unwrap()).unwrap(),
         r#"{"provider":"sip","username":"+15551234567","password":"pw"}"#
     );
     let old = sealed_plain(
@@ -205,7 +207,12 @@ fn stored_values_that_break_todays_rules_are_outdated_not_corrupt() {
             AesGcmVault::new(KeyRing::parse(&format!("new:{}, old:{}", key(2), key(1))).unwrap());
         let resealed = rotated.reseal(&sealed).unwrap();
         assert_eq!(resealed.key_id, "new");
-        assert_eq!(rotated.decrypt(&resealed).unwrap(), json.as_bytes());
+        assert_eq!(
+            rotated
+                .decrypt(Purpose::VoipCredentials, &resealed)
+                .unwrap(),
+            json.as_bytes()
+        );
     }
     let not_json = sealed_plain(&vault, "nope");
     assert_eq!(vault.open(&not_json), Err(VaultError::Corrupt));
@@ -227,4 +234,27 @@ fn reseal_needs_a_key_and_an_openable_value() {
     let resealed = vault.reseal(&sealed).unwrap();
     assert_ne!(resealed.ciphertext, sealed.ciphertext);
     assert_eq!(vault.open(&resealed).unwrap(), twilio());
+}
+
+#[test]
+fn webhook_secrets_are_sealed_for_their_purpose_only() {
+    let vault = AesGcmVault::new(KeyRing::parse(&key(7)).unwrap_or_else(|e| panic!("{e}")));
+    let sealed = vault
+        .seal_webhook_secret(b"0123456789abcdef0123456789abcdef")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        vault.open_webhook_secret(&sealed).as_deref(),
+        Ok(&b"0123456789abcdef0123456789abcdef"[..])
+    );
+    // A secret is not credentials, and credentials are not a secret.
+    assert_eq!(vault.open(&sealed), Err(VaultError::Corrupt));
+    let credentials = vault.seal(&twilio()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        vault.open_webhook_secret(&credentials),
+        Err(VaultError::Corrupt)
+    );
+    assert_eq!(
+        AesGcmVault::new(KeyRing::empty()).seal_webhook_secret(b"x"),
+        Err(VaultError::NoKey)
+    );
 }

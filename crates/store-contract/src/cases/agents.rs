@@ -166,7 +166,7 @@ pub async fn agents_in_use_cannot_be_deleted<S: TestStore>(store: Arc<S>) {
         .await
         .expect("no longer assigned");
     store
-        .delete_number(acme.org_id, second.id(), None)
+        .delete_number(acme.org_id, second.id(), None, at(9_000), None)
         .await
         .unwrap();
     store

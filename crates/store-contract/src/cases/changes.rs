@@ -45,6 +45,7 @@ pub async fn save_change_writes_number_and_snapshot<S: TestStore>(store: Arc<S>)
             expected: number.version(),
             updated,
             actor: Some(acme.actor()),
+            checks: Vec::new(),
         })
         .await
         .unwrap();
@@ -92,6 +93,7 @@ pub async fn save_change_stale_version_conflicts<S: TestStore>(store: Arc<S>) {
                 expected: number.version(),
                 updated: stale,
                 actor: None,
+                checks: Vec::new(),
             })
             .await,
         Err(RepoError::VersionConflict {
@@ -110,13 +112,14 @@ pub async fn save_change_on_deleted_number_is_not_found<S: TestStore>(store: Arc
     let acme = tenant(&*store, "acme").await;
     let number = claim(&*store, acme.org_id, "415", at(1)).await;
     store
-        .delete_number(acme.org_id, number.id(), None)
+        .delete_number(acme.org_id, number.id(), None, at(9_000), None)
         .await
         .unwrap();
     let change = NumberChange {
         expected: number.version(),
         updated: number.activate(at(2)).unwrap(),
         actor: None,
+        checks: Vec::new(),
     };
     assert_eq!(store.save_change(change).await, Err(RepoError::NotFound));
 }
@@ -155,6 +158,7 @@ pub async fn save_change_rejects_missing_or_foreign_agents<S: TestStore>(store: 
             expected: number.version(),
             updated: update(&number, inbound, outbound, None, at(2)),
             actor: None,
+            checks: Vec::new(),
         };
         assert_eq!(
             store.save_change(change).await,
@@ -183,6 +187,7 @@ pub async fn save_change_rejects_connection_outside_new_org<S: TestStore>(store:
         expected: number.version(),
         updated: wrong,
         actor: None,
+        checks: Vec::new(),
     };
     assert_eq!(
         store.save_change(change).await,
@@ -202,6 +207,7 @@ pub async fn save_change_rejects_connection_outside_new_org<S: TestStore>(store:
             expected: number.version(),
             updated: right,
             actor: None,
+            checks: Vec::new(),
         })
         .await
         .unwrap();
@@ -228,6 +234,7 @@ pub async fn save_change_concurrent_exactly_one_wins<S: TestStore>(store: Arc<S>
                 expected: number.version(),
                 updated: update(&number, Some(Some(a.id)), None, None, at(4)),
                 actor: None,
+                checks: Vec::new(),
             };
             tokio::spawn(async move { store.save_change(change).await })
         })
@@ -259,7 +266,7 @@ pub async fn delete_number_soft_deletes<S: TestStore>(store: Arc<S>) {
     let number = import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(1)).await;
     let number = verify(&*store, &number[0], at(2)).await;
     let deleted = store
-        .delete_number(acme.org_id, number.id(), None)
+        .delete_number(acme.org_id, number.id(), None, at(9_000), None)
         .await
         .unwrap();
     assert_eq!(deleted, number);
@@ -277,7 +284,9 @@ pub async fn delete_number_soft_deletes<S: TestStore>(store: Arc<S>) {
         Err(RepoError::NotFound)
     );
     assert_eq!(
-        store.delete_number(acme.org_id, number.id(), None).await,
+        store
+            .delete_number(acme.org_id, number.id(), None, at(9_000), None)
+            .await,
         Err(RepoError::NotFound)
     );
     let again = import(&*store, acme.org_id, trunk.id, &[pool("212", 1)], at(3)).await;
@@ -297,12 +306,20 @@ pub async fn delete_number_checks_org_and_version<S: TestStore>(store: Arc<S>) {
     let number = claim(&*store, acme.org_id, "415", at(1)).await;
     let current = activate(&*store, &number, at(2)).await;
     assert_eq!(
-        store.delete_number(globex.org_id, number.id(), None).await,
+        store
+            .delete_number(globex.org_id, number.id(), None, at(9_000), None)
+            .await,
         Err(RepoError::NotFound)
     );
     assert_eq!(
         store
-            .delete_number(acme.org_id, number.id(), Some(number.version()))
+            .delete_number(
+                acme.org_id,
+                number.id(),
+                Some(number.version()),
+                at(9_000),
+                None
+            )
             .await,
         Err(RepoError::VersionConflict {
             current: current.version()
@@ -313,13 +330,25 @@ pub async fn delete_number_checks_org_and_version<S: TestStore>(store: Arc<S>) {
         Some(current.clone())
     );
     let deleted = store
-        .delete_number(acme.org_id, number.id(), Some(current.version()))
+        .delete_number(
+            acme.org_id,
+            number.id(),
+            Some(current.version()),
+            at(9_000),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(deleted, current);
     assert_eq!(
         store
-            .delete_number(acme.org_id, number.id(), Some(current.version()))
+            .delete_number(
+                acme.org_id,
+                number.id(),
+                Some(current.version()),
+                at(9_000),
+                None
+            )
             .await,
         Err(RepoError::NotFound)
     );

@@ -153,7 +153,7 @@ pub async fn connections_delete_detaches_numbers<S: TestStore>(store: Arc<S>) {
         .await
         .remove(0);
     store
-        .delete_number(acme.org_id, deleted.id(), None)
+        .delete_number(acme.org_id, deleted.id(), None, at(9_000), None)
         .await
         .unwrap();
 

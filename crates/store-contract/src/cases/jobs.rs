@@ -39,7 +39,7 @@ pub async fn jobs_start_with_claims_and_end_when_settled<S: TestStore>(store: Ar
     crate::fixtures::save(&*store, &failed, update, None).await;
     let deleted = claim(&*store, acme.org_id, "415", at(4)).await;
     store
-        .delete_number(acme.org_id, deleted.id(), None)
+        .delete_number(acme.org_id, deleted.id(), None, at(9_000), None)
         .await
         .unwrap();
 

@@ -49,7 +49,7 @@ pub async fn keyed_find_authenticates_and_scopes<S: TestStore>(store: Arc<S>) {
     );
 
     store
-        .delete_number(acme.org_id, ours.id(), None)
+        .delete_number(acme.org_id, ours.id(), None, at(9_000), None)
         .await
         .unwrap();
     let read = store.find_number_for_key(&acme.key_hash, ours.id()).await;

@@ -333,7 +333,7 @@ pub async fn list_numbers_excludes_deleted_and_other_orgs<S: TestStore>(store: A
     let gone = claim(&*store, acme.org_id, "415", at(2)).await;
     let theirs = claim(&*store, globex.org_id, "415", at(3)).await;
     store
-        .delete_number(acme.org_id, gone.id(), None)
+        .delete_number(acme.org_id, gone.id(), None, at(9_000), None)
         .await
         .unwrap();
     let ours = walk_numbers(&*store, acme.org_id, &NumberFilter::default(), 10).await;

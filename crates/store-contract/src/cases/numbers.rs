@@ -166,7 +166,7 @@ pub async fn find_number_is_org_scoped<S: TestStore>(store: Arc<S>) {
         None
     );
     store
-        .delete_number(acme.org_id, number.id(), None)
+        .delete_number(acme.org_id, number.id(), None, at(9_000), None)
         .await
         .unwrap();
     assert_eq!(
@@ -195,7 +195,7 @@ pub async fn find_number_unscoped_ignores_org<S: TestStore>(store: Arc<S>) {
         None
     );
     store
-        .delete_number(acme.org_id, ours.id(), None)
+        .delete_number(acme.org_id, ours.id(), None, at(9_000), None)
         .await
         .unwrap();
     assert_eq!(store.find_number_unscoped(ours.id()).await.unwrap(), None);

@@ -185,7 +185,7 @@ pub async fn pool_deleted_number_is_free_again<S: TestStore>(store: Arc<S>) {
     let second = claim(&*store, acme.org_id, "415", at(2)).await;
     assert_eq!(second.number(), &pool("415", 1));
     store
-        .delete_number(acme.org_id, first.id(), None)
+        .delete_number(acme.org_id, first.id(), None, at(9_000), None)
         .await
         .unwrap();
     let again = claim(&*store, acme.org_id, "415", at(3)).await;

@@ -4,7 +4,8 @@
 
 use diesel::prelude::*;
 use thunderphone_domain::{
-    Actor, AgentId, OrgId, PhoneNumber, PhoneNumberId, Updated, Version, VoipConnectionId,
+    Actor, AgentId, OrgId, PhoneNumber, PhoneNumberId, Timestamp, Updated, Version,
+    VoipConnectionId,
 };
 use thunderphone_ports::{NumberChange, Reference, RepoError};
 
@@ -197,6 +198,7 @@ pub(super) fn save(conn: &mut PgConnection, change: NumberChange) -> Result<Phon
             expected,
             updated,
             actor,
+            checks: _,
         } = change;
         let new = &updated.number;
         let old = lock_live(conn, new.id(), None)?.ok_or(RepoError::NotFound)?;
@@ -234,7 +236,11 @@ pub(super) fn delete(
     org_id: OrgId,
     id: PhoneNumberId,
     expected: Option<Version>,
+    now: Timestamp,
+    actor: Option<Actor>,
 ) -> Result<PhoneNumber, Failure> {
+    // Recorded with the `phone_number.deleted` event.
+    let _ = (now, actor);
     conn.transaction(|conn| {
         let number = lock_live(conn, id, Some(org_id))?.ok_or(RepoError::NotFound)?;
         if expected.is_some_and(|e| e != number.version()) {

@@ -256,9 +256,11 @@ impl NumberRepository for PgStore {
         org_id: OrgId,
         id: PhoneNumberId,
         expected: Option<Version>,
+        now: Timestamp,
+        actor: Option<Actor>,
     ) -> Result<PhoneNumber, RepoError> {
         self.run("delete_number", move |conn| {
-            change::delete(conn, org_id, id, expected)
+            change::delete(conn, org_id, id, expected, now, actor)
         })
         .await
     }

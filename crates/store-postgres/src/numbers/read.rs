@@ -287,7 +287,7 @@ mod tests {
             .unwrap();
         let deleted = claim(&store, acme.org_id, "415", at(7)).await;
         store
-            .delete_number(acme.org_id, deleted.id(), None)
+            .delete_number(acme.org_id, deleted.id(), None, at(9_000), None)
             .await
             .unwrap();
         let broken_id = broken.id().get();

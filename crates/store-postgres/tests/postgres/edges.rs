@@ -178,6 +178,7 @@ async fn a_change_must_succeed_the_expected_version() {
             change: activated.change,
         },
         actor: None,
+        checks: Vec::new(),
     };
     let saved = store.save_change(change).await;
     assert!(matches!(saved, Err(RepoError::Unexpected(_))), "{saved:?}");
@@ -198,6 +199,7 @@ async fn transfer_to_an_unknown_org_is_refused() {
         expected: number.version(),
         updated: number.transfer(nowhere, None, at(3)).unwrap(),
         actor: None,
+        checks: Vec::new(),
     };
     assert_eq!(
         store.save_change(change).await,
@@ -224,7 +226,7 @@ async fn deleted_numbers_release_their_references() {
     )
     .await;
     store
-        .delete_number(acme.org_id, number.id(), None)
+        .delete_number(acme.org_id, number.id(), None, at(9_000), None)
         .await
         .unwrap();
     let refs = text(
@@ -341,7 +343,7 @@ async fn stats_count_numbers_jobs_and_connections() {
     activate(&*store, &settled, at(5)).await;
     let gone = claim(&*store, acme.org_id, "415", at(6)).await;
     store
-        .delete_number(acme.org_id, gone.id(), None)
+        .delete_number(acme.org_id, gone.id(), None, at(9_000), None)
         .await
         .unwrap();
     let jobs = store.lease_due(at(10), at(20), 2).await.unwrap();

@@ -72,7 +72,7 @@ async fn concurrent_claims_across_tiers_get_distinct_numbers() {
     let held: Vec<PhoneNumber> = walk_numbers(&*store, acme.org_id, &filter, 200).await;
     let doomed = held.iter().find(|n| n.number() == &line).expect("held");
     store
-        .delete_number(acme.org_id, doomed.id(), None)
+        .delete_number(acme.org_id, doomed.id(), None, at(9_000), None)
         .await
         .expect("delete");
     assert_eq!(

@@ -29,6 +29,7 @@ async fn agent_deletion_and_assignment_never_both_win() {
             expected: number.version(),
             updated: update(&number, Some(Some(target.id)), None, None, at(4 + round)),
             actor: None,
+            checks: Vec::new(),
         };
         let assign = tokio::spawn({
             let store = Arc::clone(&store);
@@ -84,6 +85,7 @@ async fn connection_deletion_and_number_changes_do_not_deadlock() {
                     expected: n.version(),
                     updated: update(n, Some(Some(helper.id)), None, None, at(2)),
                     actor: None,
+                    checks: Vec::new(),
                 };
                 tokio::spawn(async move { store.save_change(change_to).await })
             })
