@@ -132,4 +132,8 @@ impl OutboundGate for DnsGate {
             Host::Name(_) => Ok(None),
         }
     }
+
+    fn explicitly_allowed(&self, address: IpAddr) -> bool {
+        self.policy.allows(address)
+    }
 }

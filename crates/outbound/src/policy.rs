@@ -82,6 +82,12 @@ impl Policy {
         Self { allow }
     }
 
+    /// Whether the operator's allow list covers `ip` (as written or as the
+    /// IPv4 address an IPv4-mapped one is).
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        self.allow.covers(ip) || self.allow.covers(ip.to_canonical())
+    }
+
     /// The address to connect to, or the range that refuses it. An
     /// IPv4-mapped address comes back as the IPv4 address it is (the same
     /// host, and it works on sockets without dual-stack).

@@ -19,6 +19,7 @@ mod rate_limit;
 mod repository;
 mod vault;
 mod verifier;
+mod webhook_sender;
 mod webhooks;
 
 pub use clock::{Clock, SystemClock};
@@ -38,6 +39,7 @@ pub use repository::{
 pub use thunderphone_domain::CheckOutcome;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::VoipVerifier;
+pub use webhook_sender::{SendOutcome, SigningKey, WebhookRequest, WebhookSender};
 pub use webhooks::{
     Attempt, AttemptOutcome, DueDelivery, EndpointChange, NewWebhookEndpoint, WebhookRepository,
 };
@@ -49,5 +51,5 @@ pub use {
     queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
     repository::MockNumberRepository, repository::MockTenancyRepository,
     repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier, webhooks::MockWebhookRepository,
+    verifier::MockVoipVerifier, webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
 };

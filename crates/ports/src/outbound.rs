@@ -172,6 +172,11 @@ pub trait OutboundGate: Send + Sync {
     /// [`OutboundError::InvalidHost`] or [`OutboundError::Refused`], as
     /// [`OutboundGate::resolve`] would give.
     fn check_literal(&self, host: &str) -> Result<Option<IpAddr>, OutboundError>;
+
+    /// Whether the operator explicitly allows `address`
+    /// (`THUNDERPHONE_OUTBOUND_ALLOW`): the only destinations a webhook may
+    /// reach over plain `http://`.
+    fn explicitly_allowed(&self, address: IpAddr) -> bool;
 }
 
 #[cfg(test)]
