@@ -157,7 +157,7 @@ pub async fn webhooks_endpoints_crud_and_limit<S: TestStore>(store: Arc<S>) {
         )
         .await
         .expect("list");
-    assert_eq!(page.items, [second.clone()], "newest first");
+    assert_eq!(page.items, std::slice::from_ref(&second), "newest first");
     let rest = store
         .list_endpoints(
             acme.org_id,
@@ -168,7 +168,7 @@ pub async fn webhooks_endpoints_crud_and_limit<S: TestStore>(store: Arc<S>) {
         )
         .await
         .expect("list");
-    assert_eq!(rest.items, [first.clone()]);
+    assert_eq!(rest.items, std::slice::from_ref(&first));
     assert_eq!(rest.next, None);
 
     let changed = store
