@@ -179,6 +179,12 @@ impl From<AppError> for Problem {
             AppError::NumberTaken(_) => Problem::new(S::CONFLICT, "number_taken", detail),
             AppError::NotVerifiable(_) => Problem::new(S::CONFLICT, "not_verifiable", detail),
             AppError::AgentInUse => Problem::new(S::CONFLICT, "agent_in_use", detail),
+            AppError::DestinationNotAllowed(message) => Problem::fields(
+                S::UNPROCESSABLE_ENTITY,
+                "destination_not_allowed",
+                vec![thunderphone_app::FieldError::new("url", message)],
+            ),
+            AppError::LimitReached(_) => Problem::new(S::CONFLICT, "limit_reached", detail),
             AppError::PreconditionFailed { current } => {
                 let mut p = Problem::new(S::PRECONDITION_FAILED, "precondition_failed", detail);
                 p.current_version = Some(current.get());
