@@ -15,6 +15,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = FieldError)]
 pub struct ProblemField {
     /// The field, e.g. `area_code` or `numbers[2]`.
     pub field: String,

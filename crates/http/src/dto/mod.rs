@@ -9,6 +9,7 @@ pub mod names;
 pub mod numbers;
 pub mod operator;
 pub mod page;
+pub mod params;
 
 use chrono::SecondsFormat;
 use serde::Deserialize;
