@@ -28,7 +28,7 @@ pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use dto::page::CursorSigner;
 pub use extract::{BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use fallback::problem_json_errors;
-pub use idempotency::{ActionOf, IDEMPOTENCY_KEY, idempotent};
+pub use idempotency::{ActionOf, IDEMPOTENCY_KEY, idempotent, idempotent_secret_once};
 pub use metrics::HttpMetrics;
 pub use problem::{PROBLEM_JSON, Problem, ProblemField};
 pub use rate_limit::{RateLimits, rate_limit_headers};
@@ -80,6 +80,7 @@ impl HttpState {
     /// Sets the store gauges from a fresh count; a store that cannot be
     /// reached leaves them as they were (and `/readyz` reports it).
     async fn refresh_store_metrics(&self) {
+        self.refresh_webhook_metrics().await;
         let stats = match self.app.store_stats().await {
             Ok(Some(stats)) => stats,
             Ok(None) => return,
@@ -115,6 +116,19 @@ impl HttpState {
                     .with_label_values(&[state])
                     .set(i64::from(count));
             }
+        }
+    }
+}
+
+impl HttpState {
+    /// Webhook attempts and the outbox's age.
+    async fn refresh_webhook_metrics(&self) {
+        for (outcome, count) in self.app.webhook_attempts().snapshot() {
+            let counter = self.metrics.webhook_attempts.with_label_values(&[outcome]);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
+        if let Some(age) = self.app.oldest_pending_delivery_age().await {
+            self.metrics.webhook_oldest_pending.set(age.as_secs_f64());
         }
     }
 }

@@ -28,6 +28,8 @@ use crate::problem::{Problem, ProblemField};
         (name = "phone-numbers", description = "Provision, read, assign, transfer, verify and release numbers"),
         (name = "agents", description = "Voice AI agents that numbers route to"),
         (name = "voip-connections", description = "Customers' Twilio, Telnyx and SIP connections, and importing numbers"),
+        (name = "webhooks", description = "Webhook endpoints, their signing secrets and deliveries"),
+        (name = "events", description = "What happened to the org's numbers, newest first"),
         (name = "operator", description = "Orgs, users, memberships and API keys (operator token)"),
         (name = "me", description = "The calling key"),
         (name = "probes", description = "Health, readiness and this document"),

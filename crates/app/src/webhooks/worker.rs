@@ -83,14 +83,19 @@ impl App {
         &self.webhook_attempts
     }
 
-    /// When the oldest pending delivery was created, read within
-    /// [`crate::PROBE_BOUND`]; `None` when none is pending or the store
-    /// did not answer in time.
-    pub async fn oldest_pending_delivery(&self) -> Option<Timestamp> {
-        tokio::time::timeout(crate::PROBE_BOUND, self.ports.webhooks.oldest_pending())
+    /// How long the oldest pending delivery has waited, read within
+    /// [`crate::PROBE_BOUND`]: `Some(ZERO)` when none is pending, `None`
+    /// when the store did not answer (in time).
+    pub async fn oldest_pending_delivery_age(&self) -> Option<Duration> {
+        let oldest = tokio::time::timeout(crate::PROBE_BOUND, self.ports.webhooks.oldest_pending())
             .await
             .ok()?
-            .ok()?
+            .ok()?;
+        Some(oldest.map_or(Duration::ZERO, |created| {
+            (self.ports.clock.now() - created)
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }))
     }
 
     /// Delivers webhooks until `shutdown` completes, then waits for the

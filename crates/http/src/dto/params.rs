@@ -56,3 +56,57 @@ pub struct IfMatchParam {
     #[param(rename = "If-Match", example = "\"1\"")]
     if_match: Option<String>,
 }
+
+/// The webhook endpoint named in the path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WebhookEndpointPath {
+    /// Endpoint id.
+    #[param(minimum = 1, example = 1)]
+    webhook_endpoint_id: i64,
+}
+
+/// A delivery of the endpoint named in the path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DeliveryPath {
+    /// Endpoint id.
+    #[param(minimum = 1, example = 1)]
+    webhook_endpoint_id: i64,
+    /// Delivery id.
+    #[param(minimum = 1, example = 1)]
+    delivery_id: i64,
+}
+
+/// The event named in the path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EventPath {
+    /// Event id (`evt_…`).
+    #[param(
+        example = "evt_01JDXQ3B5Y2W1V8S7R6Q5P4N3M",
+        pattern = "^evt_[0-9A-HJKMNP-TV-Z]{26}$"
+    )]
+    event_id: String,
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilterParams {
+    /// Only events of this type.
+    #[param(rename = "type", example = "phone_number.activated")]
+    kind: Option<String>,
+    /// Only events about this number.
+    #[param(minimum = 1)]
+    phone_number_id: Option<i64>,
+}
+
+/// Filter of `GET /v1/webhook-endpoints/{id}/deliveries`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryFilterParams {
+    /// `pending`, `succeeded` or `failed`.
+    #[param(example = "failed")]
+    status: Option<String>,
+}

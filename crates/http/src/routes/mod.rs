@@ -3,10 +3,12 @@
 
 pub mod agents;
 pub mod connections;
+pub mod events;
 pub mod numbers;
 pub mod operator;
 pub mod probes;
 pub mod table;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -24,6 +26,8 @@ pub fn table() -> Routes {
     numbers::routes(&mut routes);
     agents::routes(&mut routes);
     connections::routes(&mut routes);
+    webhooks::routes(&mut routes);
+    events::routes(&mut routes);
     operator::routes(&mut routes);
     routes
 }
