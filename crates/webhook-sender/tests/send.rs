@@ -140,6 +140,38 @@ async fn a_receiver_that_never_answers_times_out_within_the_bound() {
 }
 
 #[tokio::test]
+async fn a_lookup_that_never_ends_is_bounded_too() {
+    let sender = sender(FakeGate::new(true), Duration::from_millis(300));
+    let started = Instant::now();
+    let error = not_answered(
+        sender
+            .send(request("https://stall.test/", vec![key(1)]))
+            .await,
+    );
+    assert_eq!(error, "timed out after 0.3 s");
+    assert!(started.elapsed() < Duration::from_millis(1300));
+}
+
+/// The status arrived in time: the attempt was answered, and the excerpt
+/// holds what came of the body before the bound.
+#[tokio::test]
+async fn a_body_that_stalls_keeps_the_status_and_what_came() {
+    let receiver = Receiver::start(Answer::Stalled).await;
+    let sender = sender(loopback_allowed(), Duration::from_millis(500));
+    let started = Instant::now();
+    let outcome = sender.send(request(&receiver.url("/"), vec![key(1)])).await;
+    assert_eq!(
+        outcome,
+        SendOutcome::Answered {
+            status: 200,
+            body_excerpt: "0123456789".to_owned()
+        }
+    );
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[tokio::test]
 async fn a_huge_answer_is_cut_to_one_kibibyte_and_ends_quickly() {
     let receiver = Receiver::start(Answer::Endless).await;
     let sender = sender(loopback_allowed(), Duration::from_secs(5));
@@ -245,6 +277,43 @@ async fn tls_and_connection_failures_are_named_without_addresses() {
     let url = format!("https://receiver.test:{closed}/");
     let error = not_answered(sender.send(request(&url, vec![key(1)])).await);
     assert_eq!(error, "connection refused");
+}
+
+/// A TLS receiver whose certificate nobody vouches for (self-signed for
+/// `receiver.test`).
+async fn self_signed_receiver() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio_rustls::rustls::{ServerConfig, pki_types::PrivateKeyDer};
+    let certified = rcgen::generate_simple_self_signed(vec!["receiver.test".to_owned()]).unwrap();
+    let key = PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&handshakes);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let _ = acceptor.accept(stream).await;
+        }
+    });
+    (port, handshakes)
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_named_as_such() {
+    let (port, handshakes) = self_signed_receiver().await;
+    let sender = sender(FakeGate::new(false), Duration::from_secs(5));
+    let url = format!("https://receiver.test:{port}/");
+    let error = not_answered(sender.send(request(&url, vec![key(1)])).await);
+    assert_eq!(
+        error,
+        "TLS handshake failed: the receiver's certificate was not accepted"
+    );
+    assert_eq!(handshakes.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

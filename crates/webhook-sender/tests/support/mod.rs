@@ -29,6 +29,8 @@ pub enum Answer {
     Endless,
     /// Not HTTP: garbage bytes, then close.
     Garbage,
+    /// 200 promising 100 bytes, sending 10, then nothing.
+    Stalled,
 }
 
 impl Answer {
@@ -149,6 +151,11 @@ async fn serve(mut stream: TcpStream, answer: Answer, received: Arc<Mutex<Vec<Re
             let chunk = vec![b'x'; 64 * 1024];
             while stream.write_all(&chunk).await.is_ok() {}
         }
+        Answer::Stalled => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789";
+            let _ = stream.write_all(head.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
         Answer::Garbage => {}
     }
 }
@@ -219,6 +226,9 @@ impl FakeGate {
 impl OutboundGate for FakeGate {
     async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, OutboundError> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
+        if host == "stall.test" {
+            std::future::pending::<()>().await;
+        }
         if host.ends_with(".test") {
             Ok(vec![SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)])
         } else {
