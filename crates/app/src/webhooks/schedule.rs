@@ -73,6 +73,13 @@ impl fmt::Display for RetrySchedule {
     }
 }
 
+impl std::str::FromStr for RetrySchedule {
+    type Err = ScheduleError;
+    fn from_str(text: &str) -> Result<Self, ScheduleError> {
+        Self::parse(text)
+    }
+}
+
 fn parse_wait(part: &str) -> Option<Duration> {
     let split = part.find(|c: char| !c.is_ascii_digit())?;
     let (digits, unit) = part.split_at(split);
