@@ -17,7 +17,11 @@ use async_trait::async_trait;
 use thunderphone_app::{App, Ports, ProvisionRequest, Settings};
 use thunderphone_carriers::UnsupportedVerifier;
 use thunderphone_domain::{AreaCode, DisplayName, E164, Email, Role};
-use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError, SystemClock};
+use thunderphone_outbound::{DnsGate, GateConfig};
+use thunderphone_ports::{
+    Inventory, NumberProvider, NumberQuery, ProviderError, SendOutcome, SystemClock,
+    WebhookRequest, WebhookSender,
+};
 use thunderphone_store_memory::MemoryStore;
 use thunderphone_vault::{AesGcmVault, KeyRing};
 
@@ -60,6 +64,22 @@ impl NumberProvider for InstantProvider {
     }
 }
 
+/// Your own webhook transport: anything implementing [`WebhookSender`].
+/// This one prints each attempt and answers 200.
+#[derive(Debug)]
+struct PrintingSender;
+
+#[async_trait]
+impl WebhookSender for PrintingSender {
+    async fn send(&self, request: WebhookRequest) -> SendOutcome {
+        println!("[webhook] {} to {}", request.webhook_id, request.url);
+        SendOutcome::Answered {
+            status: 200,
+            body_excerpt: String::new(),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // One store value serves every storage port.
@@ -71,7 +91,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         tenancy: store.clone(),
         health: store.clone(),
         jobs: store.clone(),
-        idempotency: store,
+        idempotency: store.clone(),
+        events: store.clone(),
+        webhooks: store,
+        // Webhooks: print each attempt instead of sending it; the gate
+        // judges webhook URLs as the server does.
+        sender: Arc::new(PrintingSender),
+        gate: Arc::new(DnsGate::new(GateConfig::default())),
         // No key: this service stores no VoIP credentials. Give the ring a
         // key (`KeyRing::parse`) to create VoIP connections.
         vault: Arc::new(AesGcmVault::new(KeyRing::empty())),

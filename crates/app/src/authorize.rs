@@ -28,6 +28,9 @@ pub enum Action {
     DeleteConnection,
     /// `POST /v1/voip-connections/{id}/import`: any role.
     ImportNumbers,
+    /// Creating, changing, deleting webhook endpoints, rotating their
+    /// secrets, retrying deliveries and sending test events: admin+.
+    ManageWebhooks,
 }
 
 fn require_admin(caller: &Principal, what: &str) -> Result<(), AppError> {
@@ -56,6 +59,7 @@ impl App {
             | Action::ImportNumbers => Ok(()),
             Action::CreateConnection => require_admin(caller, "creating a VoIP connection"),
             Action::DeleteConnection => require_admin(caller, "deleting a VoIP connection"),
+            Action::ManageWebhooks => require_admin(caller, "managing webhook endpoints"),
             Action::TransferNumber { target_org_id } => {
                 if !caller.role.at_least(Role::Admin) {
                     return Err(AppError::Forbidden(

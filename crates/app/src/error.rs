@@ -64,6 +64,13 @@ pub enum AppError {
         /// The current version, so the client can refetch.
         current: Version,
     },
+    /// 422 `destination_not_allowed`: a webhook URL this server would
+    /// never call; the message says why and is safe to show.
+    #[error("{0}")]
+    DestinationNotAllowed(String),
+    /// 409 `limit_reached`: the org holds as many of these as it may.
+    #[error("{0}")]
+    LimitReached(String),
     /// 503 `unavailable`: nothing was changed.
     #[error("{0}")]
     Unavailable(String),
@@ -161,7 +168,7 @@ impl From<VaultError> for AppError {
             // A configuration problem of the server, not of the request:
             // nothing was stored; the operator must configure the key.
             VaultError::NoKey => AppError::NotConfigured(
-                "this server cannot store VoIP credentials: its operator has not configured THUNDERPHONE_SECRET_KEY".into(),
+                "this server cannot store VoIP credentials or webhook secrets: its operator has not configured THUNDERPHONE_SECRET_KEY".into(),
             ),
             other => AppError::Unavailable(other.to_string()),
         }

@@ -12,6 +12,7 @@ mod api_keys;
 mod authorize;
 mod connections;
 mod error;
+mod events;
 mod idempotency;
 mod numbers;
 mod operator;
@@ -21,14 +22,15 @@ mod provision;
 mod rotation;
 mod transfer;
 mod verify;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, Clock, CredentialVault, IdempotencyStore, NumberProvider,
-    NumberRepository, StoreHealth, StoreStats, TenancyRepository, VoipConnectionRepository,
-    VoipVerifier,
+    ActivationQueue, AgentRepository, Clock, CredentialVault, EventRepository, IdempotencyStore,
+    NumberProvider, NumberRepository, OutboundGate, StoreHealth, StoreStats, TenancyRepository,
+    VoipConnectionRepository, VoipVerifier, WebhookRepository, WebhookSender,
 };
 
 pub use activation::ActivationPolicy;
@@ -36,6 +38,7 @@ pub use api_keys::{API_KEY_PREFIX, hash_api_key};
 pub use authorize::Action;
 pub use connections::{ImportRequest, NewConnectionRequest};
 pub use error::{AppError, FieldError};
+pub use events::EVENT_RETENTION;
 pub use idempotency::{IDEMPOTENCY_TTL, valid_idempotency_key};
 pub use numbers::{MAX_WRITE_RETRIES, NumberUpdate, NumberUpdateMode};
 pub use operator::IssuedApiKey;
@@ -47,6 +50,10 @@ pub use thunderphone_domain::Principal;
 pub use thunderphone_ports::Authenticated;
 pub use transfer::TransferRequest;
 pub use verify::{VerificationReport, Verified};
+pub use webhooks::{
+    AttemptCounts, EndpointWithSecret, NewEndpointRequest, RetrySchedule, SECRET_PREFIX,
+    ScheduleError, WebhookSettings, event_body,
+};
 
 /// The adapters the application runs on.
 #[derive(Clone)]
@@ -73,6 +80,14 @@ pub struct Ports {
     pub vault: Arc<dyn CredentialVault>,
     /// Idempotency keys.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The event log.
+    pub events: Arc<dyn EventRepository>,
+    /// Webhook endpoints and the delivery outbox.
+    pub webhooks: Arc<dyn WebhookRepository>,
+    /// Sends webhook attempts.
+    pub sender: Arc<dyn WebhookSender>,
+    /// Judges the destinations tenants give (webhook URLs).
+    pub gate: Arc<dyn OutboundGate>,
 }
 
 /// Tunables of the use cases.
@@ -85,6 +100,8 @@ pub struct Settings {
     /// Most verifications and webhook deliveries in flight on this
     /// instance (API.md §15: default 64).
     pub outbound_concurrency: usize,
+    /// Webhook endpoints and deliveries.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Settings {
@@ -93,6 +110,7 @@ impl Default for Settings {
             activation: ActivationPolicy::default(),
             verification_timeout: Duration::from_secs(10),
             outbound_concurrency: 64,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -104,6 +122,7 @@ pub struct App {
     settings: Arc<Settings>,
     worker_wakeup: Arc<tokio::sync::Notify>,
     outbound: OutboundBudget,
+    webhook_attempts: Arc<AttemptCounts>,
 }
 
 impl App {
@@ -114,6 +133,7 @@ impl App {
             outbound: OutboundBudget::new(settings.outbound_concurrency),
             settings: Arc::new(settings),
             worker_wakeup: Arc::new(tokio::sync::Notify::new()),
+            webhook_attempts: Arc::new(AttemptCounts::default()),
         }
     }
 

@@ -5,7 +5,8 @@ use thunderphone_domain::{
     VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError,
+    Authenticated, CheckOutcome, ListCursor, NumberChange, NumberFilter, Page, PageRequest,
+    RepoError,
 };
 
 use crate::api_keys::lookup_hash;
@@ -137,6 +138,7 @@ impl App {
             Some(number),
             id,
             if_match.as_ref(),
+            Vec::new(),
             |number, now| Ok(number.update(update.agents, update.status, now)?),
         )
         .await
@@ -180,18 +182,19 @@ impl App {
         if_match: Option<&IfMatch>,
         transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
-        self.modify_from(caller, None, id, if_match, transition)
+        self.modify_from(caller, None, id, if_match, Vec::new(), transition)
             .await
     }
 
     /// [`App::modify`] starting from a number the caller has just read, to
     /// save a round trip.
-    async fn modify_from(
+    pub(crate) async fn modify_from(
         &self,
         caller: &Principal,
         mut first_read: Option<PhoneNumber>,
         id: PhoneNumberId,
         if_match: Option<&IfMatch>,
+        checks: Vec<CheckOutcome>,
         transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
         for _ in 0..MAX_WRITE_RETRIES {
@@ -207,7 +210,7 @@ impl App {
                 expected: number.version(),
                 updated,
                 actor: Some(caller.actor()),
-                checks: Vec::new(),
+                checks: checks.clone(),
             };
             match self.ports.numbers.save_change(change).await {
                 Ok(saved) => return Ok(saved),

@@ -100,7 +100,7 @@ impl App {
             }
         };
         let number = self
-            .modify(caller, id, None, |number, now| {
+            .modify_from(caller, None, id, None, checks.clone(), |number, now| {
                 Ok(Some(number.record_verification(outcome.clone(), now)?))
             })
             .await?;

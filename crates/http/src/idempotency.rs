@@ -39,8 +39,39 @@ type Out = ServiceResponse<EitherBody<BoxBody, BoxBody>>;
 /// be allowed to do, checked before the key is claimed or replayed.
 pub fn idempotent(route: Route, action_of: ActionOf) -> Route {
     route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
-        idempotency(req, next, action_of)
+        idempotency(req, next, action_of, Keep::Body)
     }))
+}
+
+/// [`idempotent`] for a route whose answer carries a secret shown once
+/// (`secret`, e.g. a webhook signing secret): the kept answer has
+/// `"secret": null`, so no secret is stored in the clear, and a replay
+/// tells the caller it was shown already.
+pub fn idempotent_secret_once(route: Route, action_of: ActionOf) -> Route {
+    route.wrap(from_fn(move |req: ServiceRequest, next: Next<BoxBody>| {
+        idempotency(req, next, action_of, Keep::WithoutSecret)
+    }))
+}
+
+/// What of an answer is kept for replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Body,
+    WithoutSecret,
+}
+
+/// The body with its top-level `secret` set to null (unchanged if it is
+/// not a JSON object).
+fn without_secret(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut object)) => {
+            if object.contains_key("secret") {
+                object.insert("secret".into(), serde_json::Value::Null);
+            }
+            serde_json::to_vec(&object).unwrap_or_default()
+        }
+        _ => body.to_vec(),
+    }
 }
 
 /// Whether a response may be kept and replayed. Server errors may succeed
@@ -59,6 +90,7 @@ async fn idempotency(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
     action_of: ActionOf,
+    keep: Keep,
 ) -> Result<Out, actix_web::Error> {
     let key = req
         .headers()
@@ -154,7 +186,10 @@ async fn idempotency(
     let stored = StoredResponse {
         status: status.as_u16(),
         headers,
-        body: bytes.to_vec(),
+        body: match keep {
+            Keep::Body => bytes.to_vec(),
+            Keep::WithoutSecret => without_secret(&bytes),
+        },
     };
     if let Err(error) = state
         .app

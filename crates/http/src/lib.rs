@@ -20,7 +20,7 @@ mod rate_limit;
 mod routes;
 
 use actix_web::web::{self, ServiceConfig};
-use thunderphone_app::{Action, App};
+use thunderphone_app::App;
 
 pub use auth_failures::{AuthFailures, auth_failures};
 pub use client_addr::{TrustedProxies, parse_network};
@@ -28,7 +28,7 @@ pub use context::{REQUEST_ID_HEADER, current_request_id, request_context};
 pub use dto::page::CursorSigner;
 pub use extract::{BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use fallback::problem_json_errors;
-pub use idempotency::{ActionOf, IDEMPOTENCY_KEY, idempotent};
+pub use idempotency::{ActionOf, IDEMPOTENCY_KEY, idempotent, idempotent_secret_once};
 pub use metrics::HttpMetrics;
 pub use problem::{PROBLEM_JSON, Problem, ProblemField};
 pub use rate_limit::{RateLimits, rate_limit_headers};
@@ -55,148 +55,24 @@ pub struct HttpState {
     pub body_timeout: std::time::Duration,
 }
 
-/// Registers every route on an actix app or scope.
+/// Registers every route on an actix app or scope: the API's from the
+/// route table ([`routes::table`]), then the documentation page.
 pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
-    use routes::{
-        agents, connections, method_not_allowed as not_allowed, numbers, operator, probes,
-    };
-    use web::{delete, get, patch, post, put, resource};
+    use web::{get, resource};
     move |cfg: &mut ServiceConfig| {
         let metrics = web::Data::new(state.metrics.clone());
-        cfg.app_data(web::Data::new(state))
-            .app_data(metrics)
-            .service(
-                resource("/healthz")
-                    .route(get().to(probes::healthz))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/readyz")
-                    .route(get().to(probes::readyz))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/metrics")
-                    .route(get().to(probes::metrics))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/openapi.json")
-                    .route(get().to(probes::openapi))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/v1/me")
-                    .route(get().to(probes::me))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/v1/phone-numbers")
-                    .route(get().to(numbers::list))
-                    .route(idempotent(post().to(numbers::provision), |_| {
-                        Some(Action::ProvisionNumber)
-                    }))
-                    .default_service(not_allowed("GET, POST")),
-            )
-            .service(
-                resource("/v1/phone-numbers/{phone_number_id}")
-                    .route(get().to(numbers::get))
-                    .route(put().to(numbers::put))
-                    .route(patch().to(numbers::patch))
-                    .route(delete().to(numbers::delete))
-                    .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
-            )
-            .service(
-                resource("/v1/phone-numbers/{phone_number_id}/transfer")
-                    .route(idempotent(
-                        post().to(numbers::transfer),
-                        numbers::transfer_action,
-                    ))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/v1/phone-numbers/{phone_number_id}/versions")
-                    .route(get().to(numbers::versions))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                resource("/v1/phone-numbers/{phone_number_id}/verify-voip")
-                    .route(idempotent(post().to(numbers::verify), |_| {
-                        Some(Action::VerifyNumber)
-                    }))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/v1/agents")
-                    .route(get().to(agents::list))
-                    .route(idempotent(post().to(agents::create), |_| {
-                        Some(Action::CreateAgent)
-                    }))
-                    .default_service(not_allowed("GET, POST")),
-            )
-            .service(
-                resource("/v1/agents/{agent_id}")
-                    .route(get().to(agents::get))
-                    .route(patch().to(agents::rename))
-                    .route(delete().to(agents::delete))
-                    .default_service(not_allowed("GET, PATCH, DELETE")),
-            )
-            .service(
-                resource("/v1/voip-connections")
-                    .route(get().to(connections::list))
-                    .route(idempotent(post().to(connections::create), |_| {
-                        Some(Action::CreateConnection)
-                    }))
-                    .default_service(not_allowed("GET, POST")),
-            )
-            .service(
-                resource("/v1/voip-connections/{voip_connection_id}")
-                    .route(get().to(connections::get))
-                    .route(delete().to(connections::delete))
-                    .default_service(not_allowed("GET, DELETE")),
-            )
-            .service(
-                resource("/v1/voip-connections/{voip_connection_id}/import")
-                    .route(idempotent(post().to(connections::import), |_| {
-                        Some(Action::ImportNumbers)
-                    }))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/admin/v1/orgs")
-                    .route(post().to(operator::create_org))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/admin/v1/users")
-                    .route(post().to(operator::create_user))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/admin/v1/orgs/{org_id}/members/{user_id}")
-                    .route(put().to(operator::set_membership))
-                    .default_service(not_allowed("PUT")),
-            )
-            .service(
-                resource("/admin/v1/api-keys")
-                    .route(post().to(operator::create_api_key))
-                    .default_service(not_allowed("POST")),
-            )
-            .service(
-                resource("/admin/v1/api-keys/{api_key_id}")
-                    .route(delete().to(operator::revoke_api_key))
-                    .default_service(not_allowed("DELETE")),
-            )
-            .service(
-                resource("/docs")
-                    .route(get().to(routes::probes::docs_redirect))
-                    .default_service(not_allowed("GET")),
-            )
-            .service(
-                utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
-                    .config(utoipa_swagger_ui::Config::from("/openapi.json")),
-            )
-            .default_service(web::to(routes::no_route));
+        cfg.app_data(web::Data::new(state)).app_data(metrics);
+        routes::table().register(cfg);
+        cfg.service(
+            resource("/docs")
+                .route(get().to(routes::probes::docs_redirect))
+                .default_service(routes::method_not_allowed("GET")),
+        )
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .default_service(web::to(routes::no_route));
     }
 }
 
@@ -204,6 +80,7 @@ impl HttpState {
     /// Sets the store gauges from a fresh count; a store that cannot be
     /// reached leaves them as they were (and `/readyz` reports it).
     async fn refresh_store_metrics(&self) {
+        self.refresh_webhook_metrics().await;
         let stats = match self.app.store_stats().await {
             Ok(Some(stats)) => stats,
             Ok(None) => return,
@@ -239,6 +116,19 @@ impl HttpState {
                     .with_label_values(&[state])
                     .set(i64::from(count));
             }
+        }
+    }
+}
+
+impl HttpState {
+    /// Webhook attempts and the outbox's age.
+    async fn refresh_webhook_metrics(&self) {
+        for (outcome, count) in self.app.webhook_attempts().snapshot() {
+            let counter = self.metrics.webhook_attempts.with_label_values(&[outcome]);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
+        if let Some(age) = self.app.oldest_pending_delivery_age().await {
+            self.metrics.webhook_oldest_pending.set(age.as_secs_f64());
         }
     }
 }

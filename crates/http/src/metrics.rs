@@ -27,6 +27,11 @@ pub struct HttpMetrics {
     /// Requests admitted because the shared rate-limit store could not
     /// be reached.
     pub rate_limit_fail_open: IntCounter,
+    /// Webhook attempts of this instance by outcome (set on every scrape
+    /// from the application's counts).
+    pub webhook_attempts: IntCounterVec,
+    /// Age of the oldest pending webhook delivery, in seconds.
+    pub webhook_oldest_pending: prometheus::Gauge,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(
@@ -119,8 +124,27 @@ impl HttpMetrics {
                 "Requests admitted without a rate-limit decision: the shared store (Redis) could not be reached",
             ))?,
         )?;
+        let webhook_attempts = register(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "webhook_attempts_total",
+                    "Webhook delivery attempts by outcome: succeeded (2xx), http_error (another status), no_answer (refused destination, network error or timeout)",
+                ),
+                &["outcome"],
+            )?,
+        )?;
+        let webhook_oldest_pending = register(
+            &registry,
+            prometheus::Gauge::with_opts(Opts::new(
+                "webhook_oldest_pending_delivery_age_seconds",
+                "How long the oldest pending webhook delivery has waited (0 when none is pending)",
+            ))?,
+        )?;
         Ok(Self {
             registry: Arc::new(registry),
+            webhook_attempts,
+            webhook_oldest_pending,
             requests,
             latency,
             verifications,

@@ -15,6 +15,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = FieldError)]
 pub struct ProblemField {
     /// The field, e.g. `area_code` or `numbers[2]`.
     pub field: String,
@@ -179,6 +180,12 @@ impl From<AppError> for Problem {
             AppError::NumberTaken(_) => Problem::new(S::CONFLICT, "number_taken", detail),
             AppError::NotVerifiable(_) => Problem::new(S::CONFLICT, "not_verifiable", detail),
             AppError::AgentInUse => Problem::new(S::CONFLICT, "agent_in_use", detail),
+            AppError::DestinationNotAllowed(message) => Problem::fields(
+                S::UNPROCESSABLE_ENTITY,
+                "destination_not_allowed",
+                vec![thunderphone_app::FieldError::new("url", message)],
+            ),
+            AppError::LimitReached(_) => Problem::new(S::CONFLICT, "limit_reached", detail),
             AppError::PreconditionFailed { current } => {
                 let mut p = Problem::new(S::PRECONDITION_FAILED, "precondition_failed", detail);
                 p.current_version = Some(current.get());

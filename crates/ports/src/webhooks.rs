@@ -186,7 +186,7 @@ pub trait WebhookRepository: Send + Sync {
     /// — by moving their due time to `lease_until`: until then no other
     /// caller (in any process) gets them, and if the attempt is never
     /// recorded (a crash) they are due again afterwards.
-    async fn lease_due(
+    async fn lease_due_deliveries(
         &self,
         now: Timestamp,
         limit: usize,

@@ -112,6 +112,7 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
         Some(value) => KeyRing::parse(value)?,
         None => KeyRing::empty(),
     };
+    let gate = crate::outbound::gate(&crate::outbound::OutboundConfig::default());
     let ports = Ports {
         numbers: store.clone(),
         agents: store.clone(),
@@ -119,7 +120,13 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
         tenancy: store.clone(),
         health: store.clone(),
         jobs: store.clone(),
-        idempotency: store,
+        idempotency: store.clone(),
+        events: store.clone(),
+        webhooks: store,
+        // Admin commands send no webhooks; the real sender keeps the
+        // application whole.
+        sender: crate::webhooks::sender(gate.clone())?,
+        gate,
         provider: Arc::new(DemoProvider::new(Duration::ZERO)),
         verifier: Arc::new(UnsupportedVerifier),
         clock: Arc::new(SystemClock),

@@ -240,6 +240,10 @@ pub struct Config {
     #[command(flatten)]
     pub outbound: crate::outbound::OutboundConfig,
 
+    /// Webhook retries and the event log's purge.
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookConfig,
+
     /// Log format.
     #[arg(
         long = "log-format",
@@ -296,6 +300,10 @@ impl Config {
             log_format: LogFormat::Text,
             carriers: crate::carriers::CarrierConfig::default(),
             outbound: crate::outbound::OutboundConfig::default(),
+            webhooks: crate::webhooks::WebhookConfig {
+                retry_schedule: None,
+                event_purge_interval_secs: 3600,
+            },
         }
     }
 }
@@ -338,6 +346,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("carriers", &self.carriers)
             .field("outbound", &self.outbound)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

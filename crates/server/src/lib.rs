@@ -7,6 +7,7 @@ pub mod carriers;
 pub mod config;
 pub mod demo;
 pub mod outbound;
+pub mod webhooks;
 mod wiring;
 
 pub use config::{Config, LogFormat, ProviderKind};

@@ -47,8 +47,9 @@ pub struct Running {
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish, then lets the
-    /// activation worker finish its attempts in flight (at most `deadline`;
-    /// unfinished jobs are picked up again after a restart).
+    /// activation and webhook workers finish their attempts in flight (at
+    /// most `deadline`; unfinished jobs and deliveries are picked up again
+    /// after a restart).
     pub async fn stop_within(self, deadline: Duration) {
         self.handle.stop(true).await;
         let _ = self.task.await;
@@ -76,6 +77,8 @@ struct Storage {
     health: Arc<dyn thunderphone_ports::StoreHealth>,
     jobs: Arc<dyn thunderphone_ports::ActivationQueue>,
     idempotency: Arc<dyn thunderphone_ports::IdempotencyStore>,
+    events: Arc<dyn thunderphone_ports::EventRepository>,
+    webhooks: Arc<dyn thunderphone_ports::WebhookRepository>,
 }
 
 impl Storage {
@@ -88,6 +91,8 @@ impl Storage {
             + thunderphone_ports::StoreHealth
             + thunderphone_ports::ActivationQueue
             + thunderphone_ports::IdempotencyStore
+            + thunderphone_ports::EventRepository
+            + thunderphone_ports::WebhookRepository
             + 'static,
     {
         Self {
@@ -97,7 +102,9 @@ impl Storage {
             tenancy: store.clone(),
             health: store.clone(),
             jobs: store.clone(),
-            idempotency: store,
+            idempotency: store.clone(),
+            events: store.clone(),
+            webhooks: store,
         }
     }
 }
@@ -171,8 +178,13 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         Some(verifier) => verifier,
         None => crate::carriers::verifier(config)?,
     };
+    let gate = crate::outbound::gate(&config.outbound);
     let ports = Ports {
         vault: Arc::new(vault(config)?),
+        events: storage.events,
+        webhooks: storage.webhooks,
+        sender: crate::webhooks::sender(gate.clone())?,
+        gate,
         numbers: storage.numbers,
         agents: storage.agents,
         connections: storage.connections,
@@ -190,6 +202,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
             .unwrap_or_else(|| config.activation_policy()),
         verification_timeout: Duration::from_secs(config.verify_timeout_secs.max(1)),
         outbound_concurrency: config.outbound.concurrency.max(1),
+        webhooks: config.webhooks.settings(),
     };
     Ok(App::new(ports, settings))
 }
@@ -217,13 +230,27 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             })
             .await;
     });
-    let worker_app = app.clone();
-    let worker = tokio::spawn(async move {
-        worker_app
-            .run_activation_worker(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
+    let mut events_stopped = stop_worker.subscribe();
+    let events_app = app.clone();
+    let events_every = config.webhooks.purge_every();
+    tokio::spawn(async move {
+        events_app
+            .run_event_purge(events_every, 1000, async move {
+                let _ = events_stopped.wait_for(|stop| *stop).await;
             })
             .await;
+    });
+    let mut webhooks_stopped = stop_worker.subscribe();
+    let worker_app = app.clone();
+    let worker = tokio::spawn(async move {
+        let webhooks_app = worker_app.clone();
+        let webhooks = webhooks_app.run_webhook_worker(async move {
+            let _ = webhooks_stopped.wait_for(|stop| *stop).await;
+        });
+        let activation = worker_app.run_activation_worker(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        });
+        tokio::join!(webhooks, activation);
     });
     let rate_limits = rate_limits(config)?;
     if let Some(limits) = rate_limits.clone() {

@@ -25,8 +25,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, IdempotencyStore, NumberRepository, TenancyRepository,
-    VoipConnectionRepository,
+    ActivationQueue, AgentRepository, EventRepository, IdempotencyStore, NumberRepository,
+    TenancyRepository, VoipConnectionRepository, WebhookRepository,
 };
 
 pub mod cases;
@@ -41,6 +41,8 @@ pub trait TestStore:
     + TenancyRepository
     + ActivationQueue
     + IdempotencyStore
+    + EventRepository
+    + WebhookRepository
     + 'static
 {
 }
@@ -52,6 +54,8 @@ impl<T> TestStore for T where
         + TenancyRepository
         + ActivationQueue
         + IdempotencyStore
+        + EventRepository
+        + WebhookRepository
         + 'static
 {
 }
@@ -169,6 +173,22 @@ macro_rules! contract_tests {
             idempotency_concurrent_claims_start_once,
             idempotency_purge_deletes_expired_records,
             idempotency_purge_works_in_batches,
+            // Events.
+            events_record_every_change,
+            events_of_imports_verifications_and_transfers,
+            events_filters,
+            events_ids_are_unique,
+            events_purge_in_batches,
+            // Webhook endpoints and deliveries.
+            webhooks_endpoints_crud_and_limit,
+            webhooks_deliveries_fan_out_with_the_event,
+            webhooks_leases_are_exclusive_and_carry_what_to_send,
+            webhooks_concurrent_leases_never_share,
+            webhooks_attempts_schedule_and_retry,
+            webhooks_failing_endpoints_are_disabled,
+            webhooks_test_event_goes_to_one_endpoint,
+            webhooks_oldest_pending,
+            webhooks_new_deliveries_wake_the_waiter,
         );
     };
 }

@@ -82,7 +82,7 @@ impl State {
             .filter_map(|n: &PhoneNumber| n.detach_connection(now))
             .collect();
         for updated in detached {
-            self.apply_change(updated, actor);
+            self.apply_change(updated, actor, Vec::new())?;
         }
         self.connections.remove(&id);
         index_remove(&mut self.connections_by_org, org_id, created_at, id.get());

@@ -10,11 +10,13 @@
 
 mod agents;
 mod connections;
+mod events;
 mod idempotency;
 mod jobs;
 mod numbers;
 mod state;
 mod tenancy;
+mod webhooks;
 
 use std::fmt;
 

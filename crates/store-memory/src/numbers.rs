@@ -4,15 +4,16 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, AreaCode, ChangeKind, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId,
+    Actor, AreaCode, ChangeKind, E164, Event, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId,
     Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
-    Reference, RepoError,
+    Authenticated, CheckOutcome, ListCursor, NumberChange, NumberFilter, NumberRepository, Page,
+    PageRequest, Reference, RepoError,
 };
 
 use crate::MemoryStore;
+use crate::events::event_id;
 use crate::state::{State, StoredNumber, cursor, index_insert, index_remove, keyset_page, next_id};
 
 impl State {
@@ -26,6 +27,11 @@ impl State {
         let id = next_id(&mut self.counters.number, PhoneNumberId::new)?;
         let number = new.into_created(id);
         let snapshot = number.snapshot(ChangeKind::Created, actor);
+        self.record_event(Event::created(
+            &number,
+            actor,
+            event_id(number.created_at()),
+        ))?;
         self.held.insert(number.number().clone(), id);
         index_insert(
             &mut self.numbers_by_org,
@@ -74,11 +80,22 @@ impl State {
         Ok(())
     }
 
-    /// Stores a checked change of a live number and appends its snapshot;
-    /// moves the number between org indexes when its org changed.
-    pub(crate) fn apply_change(&mut self, updated: Updated, actor: Option<Actor>) -> PhoneNumber {
+    /// Stores a checked change of a live number, appends its snapshot and
+    /// records its events; moves the number between org indexes when its
+    /// org changed.
+    pub(crate) fn apply_change(
+        &mut self,
+        updated: Updated,
+        actor: Option<Actor>,
+        checks: Vec<CheckOutcome>,
+    ) -> Result<PhoneNumber, RepoError> {
         let number = updated.number;
         let snapshot = number.snapshot(updated.change, actor);
+        let previous_org = self
+            .numbers
+            .get(&number.id())
+            .map_or(number.org_id(), |stored| stored.number.org_id());
+        self.record_change_events(previous_org, &number, updated.change, actor, checks)?;
         if let Some(stored) = self.numbers.get_mut(&number.id()) {
             let old_org = stored.number.org_id();
             if old_org != number.org_id() {
@@ -90,7 +107,7 @@ impl State {
             stored.versions.push(snapshot);
         }
         self.settle_job(&number, false);
-        number
+        Ok(number)
     }
 
     fn claim_pool_number(
@@ -207,7 +224,7 @@ impl State {
             expected,
             updated,
             actor,
-            checks: _,
+            checks,
         } = change;
         let stored = self
             .live_number(updated.number.id())
@@ -228,7 +245,7 @@ impl State {
             )));
         }
         self.check_references(new)?;
-        Ok(self.apply_change(updated, actor))
+        self.apply_change(updated, actor, checks)
     }
 
     fn delete_number(
@@ -248,9 +265,9 @@ impl State {
         if expected.is_some_and(|expected| expected != current) {
             return Err(RepoError::VersionConflict { current });
         }
-        let _ = (now, actor);
         stored.deleted = true;
         let number = stored.number.clone();
+        self.record_event(Event::deleted(&number, actor, now, event_id(now)))?;
         self.held.remove(number.number());
         self.settle_job(&number, true);
         index_remove(

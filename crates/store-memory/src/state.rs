@@ -49,6 +49,7 @@ pub(crate) struct Counters {
     pub(crate) agent: i64,
     pub(crate) number: i64,
     pub(crate) connection: i64,
+    pub(crate) webhook_endpoint: i64,
 }
 
 /// Everything the store holds.
@@ -76,6 +77,11 @@ pub(crate) struct State {
     pub(crate) idempotency: HashMap<(OrgId, String), crate::idempotency::IdempotencyEntry>,
     /// Activation jobs by number.
     pub(crate) jobs: std::collections::BTreeMap<PhoneNumberId, crate::jobs::JobState>,
+    /// Events and their deliveries.
+    pub(crate) events: crate::events::EventLog,
+    pub(crate) endpoints:
+        HashMap<thunderphone_domain::WebhookEndpointId, crate::webhooks::StoredEndpoint>,
+    pub(crate) endpoints_by_org: HashMap<OrgId, OrgIndex>,
 }
 
 impl State {

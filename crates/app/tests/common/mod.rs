@@ -127,6 +127,10 @@ impl Mocks {
             } else {
                 thunderphone_vault::AesGcmVault::new(thunderphone_vault::KeyRing::empty())
             }),
+            events: Arc::new(thunderphone_ports::MockEventRepository::new()),
+            webhooks: Arc::new(thunderphone_ports::MockWebhookRepository::new()),
+            sender: Arc::new(thunderphone_ports::MockWebhookSender::new()),
+            gate: Arc::new(thunderphone_ports::MockOutboundGate::new()),
         };
         App::new(ports, self.settings)
     }

@@ -9,6 +9,7 @@ use crate::Problem;
 
 /// An agent.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Agent)]
 pub struct AgentDto {
     /// Id.
     #[schema(example = 12, minimum = 1)]
@@ -37,10 +38,12 @@ impl From<&Agent> for AgentDto {
 
 /// `POST /v1/agents` and `PATCH /v1/agents/{id}`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = AgentRequest)]
 #[serde(deny_unknown_fields)]
 pub struct AgentBody {
-    /// 1–100 characters.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Front desk")]
+    /// 1–100 characters, no control characters; surrounding whitespace
+    /// is trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r#"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]|[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#, example = "Front desk")]
     pub name: Option<String>,
 }
 

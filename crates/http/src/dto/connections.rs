@@ -17,6 +17,7 @@ use crate::Problem;
 
 /// A VoIP connection; never includes credentials.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VoipConnection)]
 pub struct ConnectionDto {
     /// Id.
     #[schema(minimum = 1)]
@@ -67,6 +68,7 @@ impl fmt::Debug for SecretString {
 /// authorise by IP). A value SIP or HTTP cannot carry is a 422 naming
 /// `credentials.<field>`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = VoipCredentials)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialsBody {
     /// Twilio account SID: `AC` and 32 hex digits.
@@ -110,10 +112,12 @@ pub struct CredentialsBody {
 
 /// `POST /v1/voip-connections`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CreateVoipConnectionRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionBody {
-    /// 1–100 characters.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Office PBX")]
+    /// 1–100 characters, no control characters; surrounding whitespace
+    /// is trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r#"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]|[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#, example = "Office PBX")]
     pub name: Option<String>,
     /// `twilio`, `telnyx` or `sip`.
     #[schema(value_type = ProviderName, required = true, example = "sip")]
@@ -298,6 +302,7 @@ fn credentials(
 
 /// A page of connections.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VoipConnectionList)]
 pub struct ConnectionList {
     /// Newest first.
     pub data: Vec<ConnectionDto>,
@@ -307,9 +312,12 @@ pub struct ConnectionList {
 
 /// `POST /v1/voip-connections/{id}/import`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ImportPhoneNumbersRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
-    /// 1–100 numbers; any common format, normalised to E.164.
-    #[schema(value_type = Vec<String>, required = true, min_items = 1, max_items = 100, example = json!(["+14155550123"]))]
+    /// 1–100 numbers, each once; any common format, normalised to E.164.
+    /// Numbers of the demo pool's range (`+1 NPA 555-0100`–`0199`) are
+    /// refused.
+    #[schema(value_type = Vec<String>, required = true, min_items = 1, max_items = 100, example = json!(["+14155552671"]))]
     pub numbers: Option<Vec<String>>,
 }

@@ -11,6 +11,7 @@ use super::timestamp;
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ChangedBy)]
 pub struct ChangedByDto {
     /// The user.
     #[schema(minimum = 1)]
@@ -22,6 +23,7 @@ pub struct ChangedByDto {
 
 /// One version snapshot (API.md §8).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PhoneNumberVersion)]
 pub struct VersionDto {
     /// Matches the number's `version` after the change.
     #[schema(minimum = 1)]
@@ -80,6 +82,7 @@ impl From<&VersionSnapshot> for VersionDto {
 
 /// A page of version snapshots.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PhoneNumberVersionList)]
 pub struct VersionList {
     /// Newest first.
     pub data: Vec<VersionDto>,
@@ -89,6 +92,7 @@ pub struct VersionList {
 
 /// One verification check.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VerificationCheck)]
 pub struct CheckDto {
     /// `credentials`, `number_in_account`, `inbound_routing`, `outbound_trunking`.
     #[schema(example = "outbound_trunking")]
@@ -102,6 +106,7 @@ pub struct CheckDto {
 
 /// The outcome of a verification run.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Verification)]
 pub struct VerificationDto {
     /// `verified` or `failed`.
     #[schema(value_type = VerificationResultName, example = "failed")]
@@ -133,6 +138,7 @@ impl From<&VerificationReport> for VerificationDto {
 
 /// `POST …/verify-voip`: the number plus the verification run.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VerifiedPhoneNumber)]
 pub struct VerifiedDto {
     /// The number.
     #[serde(flatten)]

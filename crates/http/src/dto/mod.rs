@@ -4,11 +4,14 @@
 
 pub mod agents;
 pub mod connections;
+pub mod events;
 pub mod history;
 pub mod names;
 pub mod numbers;
 pub mod operator;
 pub mod page;
+pub mod params;
+pub mod webhooks;
 
 use chrono::SecondsFormat;
 use serde::Deserialize;

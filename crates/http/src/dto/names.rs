@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 /// A number's status (API.md §3).
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = PhoneNumberStatus, rename_all = "snake_case")]
 pub enum StatusName {
     /// Reserved; waiting for the provider or a VoIP verification.
     Provisioning,
@@ -24,9 +24,19 @@ pub enum StatusName {
     Released,
 }
 
+/// The statuses a client may ask for with PUT or PATCH (API.md §3).
+#[derive(ToSchema)]
+#[schema(as = SettablePhoneNumberStatus, rename_all = "snake_case")]
+pub enum SettableStatusName {
+    /// Route calls again.
+    Active,
+    /// Keep the number but route no calls.
+    Released,
+}
+
 /// Where a number comes from.
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = PhoneNumberSource, rename_all = "snake_case")]
 pub enum SourceName {
     /// ThunderPhone's pool.
     Demo,
@@ -36,7 +46,7 @@ pub enum SourceName {
 
 /// Outcome of a number's last VoIP verification.
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = VoipVerificationStatus, rename_all = "snake_case")]
 pub enum VerificationStatusName {
     /// Never verified (always so for demo numbers).
     Unverified,
@@ -48,7 +58,7 @@ pub enum VerificationStatusName {
 
 /// What a version snapshot records (API.md §8).
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = ChangeKind, rename_all = "snake_case")]
 pub enum ChangeName {
     /// Provisioned or imported.
     Created,
@@ -70,7 +80,7 @@ pub enum ChangeName {
 
 /// Which preference a provisioned number satisfied.
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = MatchedOn, rename_all = "snake_case")]
 pub enum MatchedOnName {
     /// The requested area code.
     AreaCode,
@@ -84,7 +94,7 @@ pub enum MatchedOnName {
 
 /// The result of a verification run.
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = VerificationResult, rename_all = "snake_case")]
 pub enum VerificationResultName {
     /// Every check passed.
     Verified,
@@ -94,7 +104,7 @@ pub enum VerificationResultName {
 
 /// A user's role in an org (`member` < `admin` < `owner`).
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = Role, rename_all = "snake_case")]
 pub enum RoleName {
     /// Reads and changes numbers and agents.
     Member,
@@ -106,7 +116,7 @@ pub enum RoleName {
 
 /// The kind of a VoIP connection.
 #[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = VoipProvider, rename_all = "snake_case")]
 pub enum ProviderName {
     /// A Twilio account.
     Twilio,

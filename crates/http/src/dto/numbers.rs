@@ -9,15 +9,18 @@ use thunderphone_domain::{
     VoipConnectionId,
 };
 use thunderphone_ports::NumberFilter;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::names::{MatchedOnName, SourceName, StatusName, VerificationStatusName};
+use super::names::{
+    MatchedOnName, SettableStatusName, SourceName, StatusName, VerificationStatusName,
+};
 use super::{double_option, timestamp};
 use crate::Problem;
 use crate::extract::QueryParams;
 
 /// A phone number (API.md §2).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PhoneNumber)]
 pub struct PhoneNumberDto {
     /// Server-assigned id.
     #[schema(example = 7, minimum = 1)]
@@ -85,6 +88,7 @@ impl From<&PhoneNumber> for PhoneNumberDto {
 
 /// A newly provisioned number: the phone number plus `matched_on`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProvisionedPhoneNumber)]
 pub struct ProvisionedDto {
     /// The number.
     #[serde(flatten)]
@@ -106,16 +110,25 @@ impl ProvisionedDto {
 
 /// `POST /v1/phone-numbers`: preferences, all optional.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ProvisionPhoneNumberRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionBody {
     /// 3-digit NANP area code to prefer (`[2-9][0-9][0-9]`).
     #[schema(example = "415", pattern = "^[2-9][0-9]{2}$")]
     pub area_code: Option<String>,
-    /// US city, 1–64 characters, case-insensitive.
-    #[schema(example = "San Francisco", min_length = 1, max_length = 64)]
+    /// US city, 1–64 characters, case-insensitive; surrounding whitespace
+    /// is trimmed.
+    #[schema(
+        example = "San Francisco",
+        min_length = 1,
+        pattern = r#"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]|[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]{0,62}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#
+    )]
     pub city: Option<String>,
     /// 2-letter US state code (50 states and DC), case-insensitive.
-    #[schema(example = "CA", pattern = "^[A-Za-z]{2}$")]
+    #[schema(
+        example = "CA",
+        pattern = r#"^(?:[Aa][KkLlRrZz]|[Cc][AaOoTt]|[Dd][CcEe]|[Ff][Ll]|[Gg][Aa]|[Hh][Ii]|[Ii][AaDdLlNn]|[Kk][SsYy]|[Ll][Aa]|[Mm][AaDdEeIiNnOoSsTt]|[Nn][CcDdEeHhJjMmVvYy]|[Oo][HhKkRr]|[Pp][Aa]|[Rr][Ii]|[Ss][CcDd]|[Tt][NnXx]|[Uu][Tt]|[Vv][AaTt]|[Ww][AaIiVvYy])$"#
+    )]
     pub state: Option<String>,
 }
 
@@ -153,11 +166,12 @@ fn parse_field<T, E: ToString>(
 
 /// `PUT`/`PATCH /v1/phone-numbers/{id}`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = UpdatePhoneNumberRequest)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     /// Absent: unchanged; `null`: clear. Required (possibly `null`) for PUT.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>, nullable, minimum = 1, example = 12)]
+    #[schema(value_type = Option<i64>, nullable, minimum = 1, example = 1)]
     pub inbound_agent_id: Option<Option<i64>>,
     /// Absent: unchanged; `null`: clear. Required (possibly `null`) for PUT.
     #[serde(default, deserialize_with = "double_option")]
@@ -165,7 +179,7 @@ pub struct UpdateBody {
     pub outbound_agent_id: Option<Option<i64>>,
     /// `active` ⇄ `released` are the only transitions a client may ask
     /// for (API.md §3); asking for the current status changes nothing.
-    #[schema(value_type = Option<StatusName>, example = "released")]
+    #[schema(value_type = Option<SettableStatusName>, example = "released")]
     pub status: Option<String>,
 }
 
@@ -186,7 +200,12 @@ impl UpdateBody {
                 }
             }
         }
-        let status = parse_field(&mut errors, "status", self.status, |s| s.parse::<Status>());
+        let status = parse_field(&mut errors, "status", self.status, |s| {
+            // Other statuses parse, and are then refused as a transition
+            // (409); the message names only what a client may set.
+            s.parse::<Status>()
+                .map_err(|_| "must be one of: active released")
+        });
         if !errors.is_empty() {
             return Err(Problem::validation(errors));
         }
@@ -223,23 +242,25 @@ impl UpdateBody {
 /// OpenAPI document only (the handler reads an `UpdateBody` and checks that
 /// both agent fields are present).
 #[derive(Deserialize, ToSchema)]
+#[schema(as = ReplacePhoneNumberRequest)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // only the schema is used
 pub struct ReplaceBody {
     /// Required; `null` clears it.
-    #[schema(required = true, minimum = 1, example = 12)]
+    #[schema(required = true, minimum = 1, example = 1)]
     pub inbound_agent_id: Option<i64>,
     /// Required; `null` clears it.
     #[schema(required = true, minimum = 1)]
     pub outbound_agent_id: Option<i64>,
     /// `active` ⇄ `released` are the only transitions a client may ask
     /// for (API.md §3); asking for the current status changes nothing.
-    #[schema(value_type = Option<StatusName>, example = "released")]
+    #[schema(value_type = Option<SettableStatusName>, example = "released")]
     pub status: Option<String>,
 }
 
 /// `POST /v1/phone-numbers/{id}/transfer`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = TransferPhoneNumberRequest)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
     /// Org to move the number into.
@@ -318,6 +339,30 @@ pub fn list_filter(query: &QueryParams) -> Result<NumberFilter, Problem> {
     }
 }
 
+/// The filters of `GET /v1/phone-numbers`, for the document (the handler
+/// reads them with [`list_filter`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // only the description is used
+pub struct NumberFilterParams {
+    /// Only numbers in this status.
+    status: Option<StatusName>,
+    /// Only numbers from this source.
+    source: Option<SourceName>,
+    /// Only numbers with this inbound agent.
+    #[param(minimum = 1)]
+    inbound_agent_id: Option<i64>,
+    /// Only numbers with this outbound agent.
+    #[param(minimum = 1)]
+    outbound_agent_id: Option<i64>,
+    /// Only numbers of this VoIP connection.
+    #[param(minimum = 1)]
+    voip_connection_id: Option<i64>,
+    /// Only numbers in this 3-digit area code.
+    #[param(pattern = "^[2-9][0-9]{2}$", example = "415")]
+    area_code: Option<String>,
+}
+
 /// A page of phone numbers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneNumberList {
@@ -329,11 +374,10 @@ pub struct PhoneNumberList {
 
 /// Numbers created by an import.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ImportedPhoneNumbers)]
 pub struct ImportedNumbers {
     /// The new numbers, in request order.
     pub data: Vec<PhoneNumberDto>,
 }
 
-pub use super::history::{
-    ChangedByDto, CheckDto, VerificationDto, VerifiedDto, VersionDto, VersionList,
-};
+pub use super::history::{VerifiedDto, VersionDto, VersionList};

@@ -10,15 +10,18 @@ use super::timestamp;
 
 /// `POST /admin/v1/orgs`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CreateOrgRequest)]
 #[serde(deny_unknown_fields)]
 pub struct OrgBody {
-    /// 1–100 characters.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "Acme")]
+    /// 1–100 characters, no control characters; surrounding whitespace
+    /// is trimmed.
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r#"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*(?:[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]|[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]{0,98}[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#, example = "Acme")]
     pub name: Option<String>,
 }
 
 /// An org.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Org)]
 pub struct OrgDto {
     /// Id.
     #[schema(minimum = 1)]
@@ -42,15 +45,18 @@ impl From<&Org> for OrgDto {
 
 /// `POST /admin/v1/users`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CreateUserRequest)]
 #[serde(deny_unknown_fields)]
 pub struct UserBody {
-    /// E-mail address, unique.
-    #[schema(value_type = String, required = true, max_length = 254, example = "ada@example.com")]
+    /// E-mail address (`local@domain.tld`, no whitespace), unique; stored
+    /// lower-case.
+    #[schema(value_type = String, required = true, min_length = 5, max_length = 254, pattern = r#"^[\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+@[^@.\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^@\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*\.[^@\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^@.\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"#, example = "ada@example.com")]
     pub email: Option<String>,
 }
 
 /// A user.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserDto {
     /// Id.
     #[schema(minimum = 1)]
@@ -74,6 +80,7 @@ impl From<&User> for UserDto {
 
 /// `PUT /admin/v1/orgs/{org_id}/members/{user_id}`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = SetMembershipRequest)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipBody {
     /// `member`, `admin` or `owner`.
@@ -83,6 +90,7 @@ pub struct MembershipBody {
 
 /// A membership.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Membership)]
 pub struct MembershipDto {
     /// Org.
     #[schema(minimum = 1)]
@@ -107,6 +115,7 @@ impl From<&Membership> for MembershipDto {
 
 /// `POST /admin/v1/api-keys`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = CreateApiKeyRequest)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyBody {
     /// The user the key acts as.
@@ -119,6 +128,7 @@ pub struct ApiKeyBody {
 
 /// A new API key: `key` is shown only in this response.
 #[derive(Serialize, ToSchema)]
+#[schema(as = CreatedApiKey)]
 pub struct ApiKeyDto {
     /// Id (used to revoke it).
     #[schema(minimum = 1)]
@@ -147,6 +157,7 @@ impl From<&IssuedApiKey> for ApiKeyDto {
 
 /// `GET /v1/me`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Me)]
 pub struct MeDto {
     /// The key's user.
     #[schema(minimum = 1)]

@@ -130,6 +130,40 @@ impl CursorSigner {
         self.encode(&format!("v:{}", version.get()), scope)
     }
 
+    /// The cursor of a position in a list ordered by a sequence (events,
+    /// deliveries), valid in `scope` only.
+    pub fn encode_seq(&self, seq: i64, scope: &CursorScope) -> String {
+        self.encode(&format!("s:{seq}"), scope)
+    }
+
+    /// `limit` and `cursor` of a list ordered by a sequence, the cursor
+    /// checked against `scope`.
+    ///
+    /// # Errors
+    /// 422 on `limit` or `cursor`.
+    pub fn seq_request(
+        &self,
+        query: &QueryParams,
+        scope: &CursorScope,
+    ) -> Result<PageRequest<i64>, Problem> {
+        let limit = limit(query)?;
+        let after = match query.get("cursor") {
+            None => None,
+            Some(raw) => {
+                let cursor = split(raw).ok_or_else(bad_cursor)?;
+                let seq = cursor
+                    .position
+                    .strip_prefix("s:")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(bad_cursor)?;
+                self.check(&cursor, scope)?;
+                Some(seq)
+            }
+        };
+        Ok(PageRequest { limit, after })
+    }
+
     /// Accepts `cursor` only if it was issued for `scope`.
     ///
     /// # Errors

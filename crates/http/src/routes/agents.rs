@@ -7,8 +7,22 @@ use super::Reply;
 use crate::HttpState;
 use crate::dto::agents::{AgentBody, AgentDto, AgentList};
 use crate::dto::page::CursorScope;
+use crate::dto::params::{AgentPath, PageParams};
 use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
+
+/// The routes of this module.
+pub fn routes(r: &mut super::Routes) {
+    use web::to;
+    r.add(__path_list, to(list))
+        .add(
+            __path_create,
+            crate::idempotent(to(create), |_| Some(thunderphone_app::Action::CreateAgent)),
+        )
+        .add(__path_get, to(get))
+        .add(__path_rename, to(rename))
+        .add(__path_delete, to(delete));
+}
 
 fn agent_id(raw: &str) -> Result<AgentId, Problem> {
     path_id(raw, "agent")
@@ -18,7 +32,6 @@ fn agent_id(raw: &str) -> Result<AgentId, Problem> {
 #[utoipa::path(post, path = "/v1/agents", operation_id = "create_agent", tag = "agents", request_body = AgentBody,
     responses(
         (status = 201, description = "Created", body = AgentDto, headers(("Location" = String, description = "/v1/agents/{id}"))),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid name", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
@@ -34,11 +47,8 @@ pub async fn create(
 }
 
 /// List agents, newest first.
-#[utoipa::path(get, path = "/v1/agents", operation_id = "list_agents", tag = "agents",
-    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
-    responses((status = 200, description = "One page", body = AgentList),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(get, path = "/v1/agents", operation_id = "list_agents", tag = "agents", params(PageParams),
+    responses((status = 200, description = "One page", body = AgentList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
     let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
@@ -56,10 +66,8 @@ pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest)
 }
 
 /// Retrieve an agent.
-#[utoipa::path(get, path = "/v1/agents/{agent_id}", operation_id = "get_agent", tag = "agents",
-    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")),
-    responses((status = 200, description = "The agent", body = AgentDto),
-        (status = 404, description = "No such agent in the caller's org", body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(get, path = "/v1/agents/{agent_id}", operation_id = "get_agent", tag = "agents", params(AgentPath),
+    responses((status = 200, description = "The agent", body = AgentDto)),
     security(("api_key" = [])))]
 pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
     let agent = state.app.get_agent(&caller.0, agent_id(&path)?).await?;
@@ -67,10 +75,8 @@ pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<St
 }
 
 /// Rename an agent.
-#[utoipa::path(patch, path = "/v1/agents/{agent_id}", operation_id = "rename_agent", tag = "agents",
-    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")), request_body = AgentBody,
+#[utoipa::path(patch, path = "/v1/agents/{agent_id}", operation_id = "rename_agent", tag = "agents", params(AgentPath), request_body = AgentBody,
     responses((status = 200, description = "Renamed", body = AgentDto),
-        (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or invalid name", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn rename(
@@ -88,10 +94,8 @@ pub async fn rename(
 }
 
 /// Delete an agent that no number uses.
-#[utoipa::path(delete, path = "/v1/agents/{agent_id}", operation_id = "delete_agent", tag = "agents",
-    params(("agent_id" = i64, Path, minimum = 1, example = 1, description = "Agent id")),
+#[utoipa::path(delete, path = "/v1/agents/{agent_id}", operation_id = "delete_agent", tag = "agents", params(AgentPath),
     responses((status = 204, description = "Deleted"),
-        (status = 404, description = "No such agent", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`agent_in_use`: a number still uses it", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn delete(

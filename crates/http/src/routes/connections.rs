@@ -9,8 +9,27 @@ use crate::HttpState;
 use crate::dto::connections::{ConnectionBody, ConnectionDto, ConnectionList, ImportBody};
 use crate::dto::numbers::ImportedNumbers;
 use crate::dto::page::CursorScope;
+use crate::dto::params::{ConnectionPath, PageParams};
 use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
 use crate::problem::Problem;
+
+/// The routes of this module.
+pub fn routes(r: &mut super::Routes) {
+    use thunderphone_app::Action;
+    use web::to;
+    let idempotent = crate::idempotent;
+    r.add(__path_list, to(list))
+        .add(
+            __path_create,
+            idempotent(to(create), |_| Some(Action::CreateConnection)),
+        )
+        .add(__path_get, to(get))
+        .add(__path_delete, to(delete))
+        .add(
+            __path_import,
+            idempotent(to(import), |_| Some(Action::ImportNumbers)),
+        );
+}
 
 fn connection_id(raw: &str) -> Result<VoipConnectionId, Problem> {
     path_id(raw, "VoIP connection")
@@ -20,7 +39,6 @@ fn connection_id(raw: &str) -> Result<VoipConnectionId, Problem> {
 #[utoipa::path(post, path = "/v1/voip-connections", operation_id = "create_voip_connection", tag = "voip-connections", request_body = ConnectionBody,
     responses(
         (status = 201, description = "Created", body = ConnectionDto, headers(("Location" = String, description = "/v1/voip-connections/{id}"))),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name, provider, termination URI or credentials", body = Problem, content_type = "application/problem+json"),
     ),
@@ -41,11 +59,8 @@ pub async fn create(
 }
 
 /// List VoIP connections, newest first.
-#[utoipa::path(get, path = "/v1/voip-connections", operation_id = "list_voip_connections", tag = "voip-connections",
-    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
-    responses((status = 200, description = "One page", body = ConnectionList),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(get, path = "/v1/voip-connections", operation_id = "list_voip_connections", tag = "voip-connections", params(PageParams),
+    responses((status = 200, description = "One page", body = ConnectionList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
     let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
@@ -63,10 +78,8 @@ pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest)
 }
 
 /// Retrieve a VoIP connection (without credentials).
-#[utoipa::path(get, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "get_voip_connection", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")),
-    responses((status = 200, description = "The connection", body = ConnectionDto),
-        (status = 404, description = "No such connection in the caller's org", body = Problem, content_type = "application/problem+json")),
+#[utoipa::path(get, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "get_voip_connection", tag = "voip-connections", params(ConnectionPath),
+    responses((status = 200, description = "The connection", body = ConnectionDto)),
     security(("api_key" = [])))]
 pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<String>) -> Reply {
     let connection = state
@@ -77,11 +90,9 @@ pub async fn get(state: web::Data<HttpState>, caller: Caller, path: web::Path<St
 }
 
 /// Delete a VoIP connection (admin+); its numbers are detached.
-#[utoipa::path(delete, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "delete_voip_connection", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")),
+#[utoipa::path(delete, path = "/v1/voip-connections/{voip_connection_id}", operation_id = "delete_voip_connection", tag = "voip-connections", params(ConnectionPath),
     responses((status = 204, description = "Deleted"),
-        (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json")),
+        (status = 403, description = "Needs admin or owner", body = Problem, content_type = "application/problem+json")),
     security(("api_key" = [])))]
 pub async fn delete(
     state: web::Data<HttpState>,
@@ -98,10 +109,9 @@ pub async fn delete(
 
 /// Import 1–100 of the customer's numbers through the connection, all or nothing.
 #[utoipa::path(post, path = "/v1/voip-connections/{voip_connection_id}/import", operation_id = "import_voip_numbers", tag = "voip-connections",
-    params(("voip_connection_id" = i64, Path, minimum = 1, example = 1, description = "Connection id")), request_body = ImportBody,
+    params(ConnectionPath), request_body = ImportBody,
     responses(
         (status = 201, description = "Imported: each `voip`, `provisioning`, `unverified`", body = ImportedNumbers),
-        (status = 404, description = "No such connection", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`number_taken`: a number is held already", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Lists each invalid or repeated number", body = Problem, content_type = "application/problem+json"),
     ),

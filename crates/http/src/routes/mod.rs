@@ -3,9 +3,12 @@
 
 pub mod agents;
 pub mod connections;
+pub mod events;
 pub mod numbers;
 pub mod operator;
 pub mod probes;
+pub mod table;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -13,6 +16,21 @@ use serde::Serialize;
 use thunderphone_domain::PhoneNumber;
 
 use crate::Problem;
+pub use table::Routes;
+
+/// Every route of the API. A module of routes declares its own in a
+/// `routes` function; a new module adds one line here.
+pub fn table() -> Routes {
+    let mut routes = Routes::default();
+    probes::routes(&mut routes);
+    numbers::routes(&mut routes);
+    agents::routes(&mut routes);
+    connections::routes(&mut routes);
+    webhooks::routes(&mut routes);
+    events::routes(&mut routes);
+    operator::routes(&mut routes);
+    routes
+}
 
 /// Handler result.
 pub type Reply = Result<HttpResponse, Problem>;
@@ -29,17 +47,20 @@ pub fn with_etag(
 
 /// 405 for a known path with a method it does not serve, with the `Allow`
 /// header listing the methods it does (RFC 9110 §15.5.6).
-pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
-    actix_web::web::to(move || async move {
-        let mut response = actix_web::ResponseError::error_response(&Problem::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this path does not support the method; see /openapi.json",
-        ));
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static(allow));
-        response
+pub fn method_not_allowed(allow: impl Into<String>) -> actix_web::Route {
+    let allow = header::HeaderValue::from_str(&allow.into())
+        .unwrap_or_else(|_| header::HeaderValue::from_static(""));
+    actix_web::web::to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut response = actix_web::ResponseError::error_response(&Problem::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not support the method; see /openapi.json",
+            ));
+            response.headers_mut().insert(header::ALLOW, allow);
+            response
+        }
     })
 }
 

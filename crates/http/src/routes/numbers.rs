@@ -5,20 +5,42 @@ use thunderphone_app::NumberUpdateMode;
 use thunderphone_domain::PhoneNumberId;
 
 use super::{Reply, with_etag};
-use crate::HttpState;
-use crate::dto::names::{SourceName, StatusName};
 use crate::dto::numbers::{
-    ImportedNumbers, LIST_PARAMS, PhoneNumberDto, PhoneNumberList, ProvisionBody, ProvisionedDto,
-    ReplaceBody, TransferBody, UpdateBody, VerifiedDto, VersionDto, VersionList, list_filter,
+    ImportedNumbers, LIST_PARAMS, NumberFilterParams, PhoneNumberDto, PhoneNumberList,
+    ProvisionBody, ProvisionedDto, ReplaceBody, TransferBody, UpdateBody, VerifiedDto, VersionDto,
+    VersionList, list_filter,
 };
 use crate::dto::page::{CursorScope, list_request};
+use crate::dto::params::{IfMatchParam, PageParams, PhoneNumberPath};
 use crate::extract::{
     BearerKey, Caller, IfMatchHeader, IgnoredBody, JsonBody, QueryParams, admit, authenticate,
     path_id,
 };
 use crate::problem::Problem;
+use crate::{HttpState, idempotent};
 
 const NUMBER: &str = "phone number";
+
+/// The routes of this module.
+pub fn routes(r: &mut super::Routes) {
+    use thunderphone_app::Action;
+    use web::to;
+    r.add(__path_list, to(list))
+        .add(
+            __path_provision,
+            idempotent(to(provision), |_| Some(Action::ProvisionNumber)),
+        )
+        .add(__path_get, to(get))
+        .add(__path_put, to(put))
+        .add(__path_patch, to(patch))
+        .add(__path_delete, to(delete))
+        .add(__path_transfer, idempotent(to(transfer), transfer_action))
+        .add(__path_versions, to(versions))
+        .add(
+            __path_verify,
+            idempotent(to(verify), |_| Some(Action::VerifyNumber)),
+        );
+}
 
 fn number_id(raw: &str) -> Result<PhoneNumberId, Problem> {
     path_id(raw, NUMBER)
@@ -39,21 +61,8 @@ async fn refuse_authenticated(
 
 /// List phone numbers, newest first.
 #[utoipa::path(get, path = "/v1/phone-numbers", operation_id = "list_phone_numbers", tag = "phone-numbers",
-    params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`"),
-        ("status" = Option<StatusName>, Query, description = "`provisioning`, `active`, `failed` or `released`"),
-        ("source" = Option<SourceName>, Query, description = "`demo` or `voip`"),
-        ("inbound_agent_id" = Option<i64>, Query, minimum = 1, description = "Only numbers with this inbound agent"),
-        ("outbound_agent_id" = Option<i64>, Query, minimum = 1, description = "Only numbers with this outbound agent"),
-        ("voip_connection_id" = Option<i64>, Query, minimum = 1, description = "Only numbers of this connection"),
-        ("area_code" = Option<String>, Query, pattern = "^[2-9][0-9]{2}$", description = "3-digit area code"),
-    ),
-    responses(
-        (status = 200, description = "One page", body = PhoneNumberList),
-        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown filter value, malformed id, cursor or limit", body = Problem, content_type = "application/problem+json"),
-    ),
+    params(PageParams, NumberFilterParams),
+    responses((status = 200, description = "One page", body = PhoneNumberList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest) -> Reply {
     let parsed = QueryParams::parse(req.query_string(), LIST_PARAMS).and_then(|query| {
@@ -88,11 +97,7 @@ pub async fn list(state: web::Data<HttpState>, key: BearerKey, req: HttpRequest)
     responses(
         (status = 201, description = "Reserved; `Location` names it", body = ProvisionedDto,
             headers(("Location" = String, description = "/v1/phone-numbers/{id}"), ("ETag" = String, description = "\"<version>\""))),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`no_numbers_available`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not sent as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid area code, city or state", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
@@ -117,12 +122,8 @@ pub async fn provision(
 
 /// Retrieve a number.
 #[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "get_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id")),
-    responses(
-        (status = 200, description = "The number", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
-        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such number in the caller's org", body = Problem, content_type = "application/problem+json"),
-    ),
+    params(PhoneNumberPath),
+    responses((status = 200, description = "The number", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\"")))),
     security(("api_key" = [])))]
 pub async fn get(
     state: web::Data<HttpState>,
@@ -167,15 +168,12 @@ async fn update(
 
 /// Replace agents (both fields required, each may be `null`) and optionally the status.
 #[utoipa::path(put, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "replace_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
-        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    params(PhoneNumberPath, IfMatchParam),
     request_body = ReplaceBody,
     responses(
         (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_status_transition`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: stale `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` or `invalid_agent`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
@@ -199,15 +197,12 @@ pub async fn put(
 
 /// Change only the fields sent: agents (`null` clears) and/or status (`active` ⇄ `released`).
 #[utoipa::path(patch, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "update_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
-        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    params(PhoneNumberPath, IfMatchParam),
     request_body(content = Option<UpdateBody>, description = "The fields to change; an empty body changes nothing"),
     responses(
         (status = 200, description = "Updated (or unchanged)", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
-        (status = 400, description = "Not JSON, wrong types or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_status_transition`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: stale `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` or `invalid_agent`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
@@ -231,12 +226,10 @@ pub async fn patch(
 
 /// Release the number from the org: later reads are 404, history is kept.
 #[utoipa::path(delete, path = "/v1/phone-numbers/{phone_number_id}", operation_id = "delete_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
-        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    params(PhoneNumberPath, IfMatchParam),
     responses(
-        (status = 204, description = "Removed"),
-        (status = 404, description = "No such number (also on a second DELETE)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Removed; a second DELETE is a 404"),
+        (status = 412, description = "`precondition_failed`: stale `If-Match`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
 pub async fn delete(
@@ -256,15 +249,13 @@ pub async fn delete(
 /// Move a number to another org (admin+ in both). Agents are cleared; a VoIP
 /// number is relinked and must be verified again.
 #[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/transfer", operation_id = "transfer_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
-        ("If-Match" = Option<String>, Header, description = "`\"<version>\"`: refuse with 412 if the number changed")),
+    params(PhoneNumberPath, IfMatchParam),
     request_body = TransferBody,
     responses(
         (status = 200, description = "Moved; `org_id` is the target", body = PhoneNumberDto, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 403, description = "Not admin+ in both orgs", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Only `active` or `released` numbers move", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: stale `If-Match`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Same org, or a missing/foreign target connection", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])))]
@@ -302,14 +293,8 @@ pub fn transfer_action(body: &[u8]) -> Option<thunderphone_app::Action> {
 
 /// The number's recorded changes while the caller's org held it, newest first.
 #[utoipa::path(get, path = "/v1/phone-numbers/{phone_number_id}/versions", operation_id = "list_phone_number_versions", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor from `next_cursor`")),
-    responses(
-        (status = 200, description = "One page", body = VersionList),
-        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-    ),
+    params(PhoneNumberPath, PageParams),
+    responses((status = 200, description = "One page", body = VersionList)),
     security(("api_key" = [])))]
 pub async fn versions(
     state: web::Data<HttpState>,
@@ -338,10 +323,9 @@ pub async fn versions(
 
 /// Run the end-to-end VoIP check through the number's connection.
 #[utoipa::path(post, path = "/v1/phone-numbers/{phone_number_id}/verify-voip", operation_id = "verify_phone_number", tag = "phone-numbers",
-    params(("phone_number_id" = i64, Path, minimum = 1, example = 1, description = "Number id")),
+    params(PhoneNumberPath),
     responses(
         (status = 200, description = "The number and the checks; `verification.result` says whether it passed", body = VerifiedDto, headers(("ETag" = String, description = "\"<version>\""))),
-        (status = 404, description = "No such number", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_verifiable` (demo or no connection) or `invalid_status_transition` (released)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`unavailable`: the store cannot be reached, or this instance already has `THUNDERPHONE_OUTBOUND_CONCURRENCY` verifications in flight; nothing was changed", body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     ),

@@ -12,6 +12,16 @@ use crate::dto::operator::{
 use crate::extract::{IgnoredBody, JsonBody, Operator, path_id};
 use crate::problem::Problem;
 
+/// The routes of this module.
+pub fn routes(r: &mut super::Routes) {
+    use web::to;
+    r.add(__path_create_org, to(create_org))
+        .add(__path_create_user, to(create_user))
+        .add(__path_set_membership, to(set_membership))
+        .add(__path_create_api_key, to(create_api_key))
+        .add(__path_revoke_api_key, to(revoke_api_key));
+}
+
 fn parse<T, E: ToString>(
     field: &str,
     value: Option<String>,
@@ -33,7 +43,6 @@ fn id<T>(
 /// Create an org.
 #[utoipa::path(post, path = "/admin/v1/orgs", operation_id = "create_org", tag = "operator", request_body = OrgBody,
     responses((status = 201, description = "Created", body = OrgDto),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json")),
     security(("admin_token" = [])))]
 pub async fn create_org(
@@ -49,7 +58,6 @@ pub async fn create_org(
 /// Create a user.
 #[utoipa::path(post, path = "/admin/v1/users", operation_id = "create_user", tag = "operator", request_body = UserBody,
     responses((status = 201, description = "Created", body = UserDto),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid or already registered e-mail", body = Problem, content_type = "application/problem+json")),
     security(("admin_token" = [])))]
 pub async fn create_user(
@@ -67,8 +75,6 @@ pub async fn create_user(
     params(("org_id" = i64, Path, minimum = 1, example = 1, description = "Org id"), ("user_id" = i64, Path, minimum = 1, example = 1, description = "User id")),
     request_body = MembershipBody,
     responses((status = 200, description = "The membership", body = MembershipDto),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such org or user", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid role", body = Problem, content_type = "application/problem+json")),
     security(("admin_token" = [])))]
 pub async fn set_membership(
@@ -87,7 +93,6 @@ pub async fn set_membership(
 /// Issue an API key for a member of an org. The key is in this response only.
 #[utoipa::path(post, path = "/admin/v1/api-keys", operation_id = "create_api_key", tag = "operator", request_body = ApiKeyBody,
     responses((status = 201, description = "Created; store `key` now", body = ApiKeyDto),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing ids, or the user is not a member of the org", body = Problem, content_type = "application/problem+json")),
     security(("admin_token" = [])))]
 pub async fn create_api_key(
@@ -106,9 +111,7 @@ pub async fn create_api_key(
 /// Revoke an API key; it stops working at once.
 #[utoipa::path(delete, path = "/admin/v1/api-keys/{api_key_id}", operation_id = "revoke_api_key", tag = "operator",
     params(("api_key_id" = i64, Path, minimum = 1, example = 1, description = "Key id")),
-    responses((status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong operator token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown or already revoked", body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked; an unknown or already revoked key is a 404")),
     security(("admin_token" = [])))]
 pub async fn revoke_api_key(
     state: web::Data<HttpState>,

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use super::Reply;
 use crate::HttpState;
@@ -10,8 +10,19 @@ use crate::dto::operator::MeDto;
 use crate::extract::Caller;
 use crate::problem::Problem;
 
+/// The routes of this module.
+pub fn routes(r: &mut super::Routes) {
+    use web::to;
+    r.add(__path_healthz, to(healthz))
+        .add(__path_readyz, to(readyz))
+        .add(__path_metrics, to(metrics))
+        .add(__path_openapi, to(openapi))
+        .add(__path_me, to(me));
+}
+
 /// Probe body.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProbeStatus)]
 pub struct ProbeDto {
     /// `ok`.
     #[schema(example = "ok")]
@@ -35,8 +46,7 @@ pub async fn readyz(state: web::Data<HttpState>) -> Reply {
 
 /// Who the API key acts as.
 #[utoipa::path(get, path = "/v1/me", operation_id = "get_me", tag = "me",
-    responses((status = 200, description = "The caller", body = MeDto),
-        (status = 401, description = "Missing or bad API key", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, description = "The caller", body = MeDto)),
     security(("api_key" = [])))]
 pub async fn me(caller: Caller) -> HttpResponse {
     let p = caller.0;
@@ -60,7 +70,9 @@ pub async fn metrics(state: web::Data<HttpState>) -> HttpResponse {
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(get, path = "/openapi.json", operation_id = "get_openapi", tag = "probes", responses((status = 200, description = "OpenAPI 3.1 JSON", body = Object, content_type = "application/json")))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(crate::openapi::json())
 }
 
 /// `/docs` → `/docs/`: the interactive reference (Swagger UI, served from

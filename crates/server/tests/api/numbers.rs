@@ -129,9 +129,12 @@ async fn patch_assigns_and_clears_agents_and_toggles_status() {
     app.patch(&path, &t.key, json!({ "status": "failed" }))
         .await
         .assert_problem(409, "invalid_status_transition");
-    app.patch(&path, &t.key, json!({ "status": "paused" }))
-        .await
-        .assert_problem(422, "validation_failed");
+    let paused = app.patch(&path, &t.key, json!({ "status": "paused" })).await;
+    paused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        paused.body["errors"][0]["message"], "must be one of: active released",
+        "only what a client may set"
+    );
     app.patch(&path, &t.key, json!({ "inbound_agent_id": 999_999 }))
         .await
         .assert_problem(422, "invalid_agent");

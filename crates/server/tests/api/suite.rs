@@ -26,9 +26,15 @@ mod outbound;
 mod provisioning;
 #[path = "../api/races.rs"]
 mod races;
+#[path = "../api/receiver.rs"]
+mod receiver;
 #[path = "../api/shared_limits.rs"]
 mod shared_limits;
 #[path = "../api/sip_peer.rs"]
 mod sip_peer;
 #[path = "../api/transfer.rs"]
 mod transfer;
+#[path = "../api/webhook_endpoints.rs"]
+mod webhook_endpoints;
+#[path = "../api/webhooks.rs"]
+mod webhooks;

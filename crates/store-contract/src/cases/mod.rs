@@ -5,6 +5,7 @@
 mod agents;
 mod changes;
 mod connections;
+mod events;
 mod idempotency;
 mod jobs;
 mod keyed_reads;
@@ -13,10 +14,12 @@ mod numbers;
 mod pool;
 mod tenancy;
 mod versions;
+mod webhooks;
 
 pub use agents::*;
 pub use changes::*;
 pub use connections::*;
+pub use events::*;
 pub use idempotency::*;
 pub use jobs::*;
 pub use keyed_reads::*;
@@ -25,3 +28,4 @@ pub use numbers::*;
 pub use pool::*;
 pub use tenancy::*;
 pub use versions::*;
+pub use webhooks::*;

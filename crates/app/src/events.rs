@@ -1,0 +1,94 @@
+//! The event log (API.md §14): reading it, and the purge that keeps it to
+//! 30 days.
+
+use std::time::Duration;
+
+use thunderphone_domain::{Event, EventId, Principal, Timestamp};
+use thunderphone_ports::{EventCursor, EventFilter, Page, PageRequest};
+
+use crate::webhooks::span;
+use crate::{App, AppError};
+
+/// How long events (and their deliveries) are kept.
+pub const EVENT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// A fresh event id for an event at `at`, from the OS random generator.
+pub(crate) fn new_event_id(at: Timestamp) -> EventId {
+    let mut random = [0u8; 16];
+    // The time part alone keeps ids apart across milliseconds; randomness
+    // keeps them apart within one. The OS generator does not fail in
+    // practice, and a failure leaves the bytes zero, not the id invalid.
+    let _ = getrandom::fill(&mut random);
+    EventId::new(at, u128::from_le_bytes(random))
+}
+
+impl App {
+    /// The caller's org's events, newest first.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn list_events(
+        &self,
+        caller: &Principal,
+        filter: &EventFilter,
+        page: PageRequest<EventCursor>,
+    ) -> Result<Page<Event, EventCursor>, AppError> {
+        Ok(self
+            .ports
+            .events
+            .list_events(caller.org_id, filter, page)
+            .await?)
+    }
+
+    /// One event of the caller's org.
+    ///
+    /// # Errors
+    /// `NotFound`; store errors.
+    pub async fn get_event(&self, caller: &Principal, id: EventId) -> Result<Event, AppError> {
+        self.ports
+            .events
+            .find_event(caller.org_id, id)
+            .await?
+            .ok_or(AppError::NotFound("event"))
+    }
+
+    /// Deletes events older than [`EVENT_RETENTION`], `batch` per
+    /// transaction, until none are left. Returns how many it deleted.
+    ///
+    /// # Errors
+    /// Store errors (what was deleted before stays deleted).
+    pub async fn purge_events(&self, batch: usize) -> Result<u64, AppError> {
+        let before = self.ports.clock.now() - span(EVENT_RETENTION);
+        let batch = batch.max(1);
+        let mut total = 0u64;
+        loop {
+            let deleted = self.ports.events.purge_events(before, batch).await?;
+            total = total.saturating_add(u64::try_from(deleted).unwrap_or(u64::MAX));
+            if deleted < batch {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The purge job: runs [`App::purge_events`] every `every` until
+    /// `shutdown` completes.
+    pub async fn run_event_purge(
+        &self,
+        every: Duration,
+        batch: usize,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            match self.purge_events(batch).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "events older than 30 days purged"),
+                Err(error) => tracing::warn!(%error, "cannot purge old events"),
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
