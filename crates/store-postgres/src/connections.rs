@@ -64,7 +64,7 @@ fn find(
 }
 
 /// Detaches every live number of the connection (recording an `assigned`
-/// version for each), then deletes it; one transaction. The connection is
+/// version and event for each), then deletes it; one transaction. The connection is
 /// row-locked first, so an import or change that has just checked it
 /// (holding a key-share lock) commits before the numbers are read, and a
 /// later one finds the connection gone.
@@ -99,7 +99,14 @@ fn delete(
         for row in linked {
             let number = row.into_domain()?;
             if let Some(updated) = number.detach_connection(now) {
-                write_change(conn, number.version(), &updated, actor)?;
+                write_change(
+                    conn,
+                    number.version(),
+                    &updated,
+                    actor,
+                    number.org_id(),
+                    Vec::new(),
+                )?;
             }
         }
         diesel::delete(voip_connections::table.find(connection.get())).execute(conn)?;

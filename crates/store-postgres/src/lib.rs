@@ -1,6 +1,6 @@
 //! The PostgreSQL store: every repository port of `thunderphone-ports`
-//! (numbers, agents, VoIP connections, tenancy), the activation queue and
-//! [`StoreHealth`], on Diesel 2 with an r2d2 connection pool. It passes the
+//! (numbers, agents, VoIP connections, tenancy, events, webhooks), the
+//! activation queue and [`StoreHealth`], on Diesel 2 with an r2d2 connection pool. It passes the
 //! shared contract suite (`thunderphone-store-contract`), so it keeps the
 //! same promises as the in-memory store.
 //!
@@ -8,8 +8,8 @@
 //!   on tokio's blocking pool (`spawn_blocking`), takes the pooled
 //!   connection inside that closure (never holding one across an
 //!   `.await`), and carries the caller's tracing span.
-//! - **Atomicity.** Each change is written with its version snapshot in one
-//!   transaction; reference checks and conditional updates happen inside
+//! - **Atomicity.** Each change is written with its version snapshot, its
+//!   events and their webhook deliveries in one transaction; reference checks and conditional updates happen inside
 //!   that same transaction. See `docs/POSTGRES.md`.
 //! - **Errors** are translated into [`RepoError`] at the edge (`error.rs`).
 //! - **Schema.** `migrations/` at the workspace root, embedded in the
@@ -21,6 +21,7 @@ mod checkout;
 mod connections;
 mod conninfo;
 mod error;
+mod events;
 mod health;
 mod idempotency;
 mod jobs;
@@ -30,6 +31,7 @@ mod prepared;
 mod rows;
 mod schema;
 mod tenancy;
+mod webhooks;
 
 use std::any::Any;
 use std::fmt;
@@ -47,6 +49,7 @@ use crate::batch::{BatchLimits, Batcher};
 use crate::checkout::Manager;
 use crate::error::{Failure, pool_error};
 use crate::numbers::{KeyedFind, KeyedRead, SeededCodes, find_for_keys};
+use crate::webhooks::DeliverySignal;
 
 /// Every migration under the workspace's `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -104,6 +107,9 @@ pub struct PgStore {
     seeding: tokio::sync::Mutex<()>,
     /// `find_number_for_key` calls, answered together when they overlap.
     keyed_reads: Batcher<KeyedRead, KeyedFind>,
+    /// Wakes delivery workers when deliveries are committed (by any
+    /// instance: `LISTEN` on a connection of its own).
+    deliveries: DeliverySignal,
     /// Kept alive as long as the store, dropped after the pool (fields drop
     /// in declaration order): e.g. a test database to drop with the store.
     guard: Option<Box<dyn Any + Send + Sync>>,
@@ -167,6 +173,7 @@ impl PgStore {
             seeded: SeededCodes::default(),
             seeding: tokio::sync::Mutex::new(()),
             keyed_reads,
+            deliveries: DeliverySignal::new(url),
             guard: None,
         })
     }

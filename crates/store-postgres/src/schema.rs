@@ -129,6 +129,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (seq) {
+        seq -> Int8,
+        id -> Text,
+        org_id -> Int8,
+        #[sql_name = "type"]
+        kind -> Text,
+        created_at -> Timestamptz,
+        phone_number_id -> Nullable<Int8>,
+        number -> Nullable<Text>,
+        source -> Nullable<Text>,
+        status -> Nullable<Text>,
+        inbound_agent_id -> Nullable<Int8>,
+        outbound_agent_id -> Nullable<Int8>,
+        voip_connection_id -> Nullable<Int8>,
+        voip_verification_status -> Nullable<Text>,
+        voip_last_verified_at -> Nullable<Timestamptz>,
+        status_reason -> Nullable<Text>,
+        version -> Nullable<Int8>,
+        number_created_at -> Nullable<Timestamptz>,
+        number_updated_at -> Nullable<Timestamptz>,
+        changed_by_user_id -> Nullable<Int8>,
+        changed_by_api_key_id -> Nullable<Int8>,
+        to_org_id -> Nullable<Int8>,
+        checks -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        org_id -> Int8,
+        url -> Text,
+        event_types -> Array<Text>,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        secret_key_id -> Text,
+        secret_sealed -> Bytea,
+        previous_secret_key_id -> Nullable<Text>,
+        previous_secret_sealed -> Nullable<Bytea>,
+        previous_secret_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        org_id -> Int8,
+        endpoint_id -> Int8,
+        event_seq -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        last_attempt_at -> Nullable<Timestamptz>,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_response_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(activation_jobs -> phone_numbers (phone_number_id));
 diesel::joinable!(api_keys -> orgs (org_id));
 diesel::joinable!(api_keys -> users (user_id));
@@ -138,6 +201,9 @@ diesel::joinable!(agents -> orgs (org_id));
 diesel::joinable!(voip_connections -> orgs (org_id));
 diesel::joinable!(phone_numbers -> orgs (org_id));
 diesel::joinable!(phone_number_versions -> phone_numbers (phone_number_id));
+diesel::joinable!(webhook_endpoints -> orgs (org_id));
+diesel::joinable!(webhook_deliveries -> events (event_seq));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
@@ -151,4 +217,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activation_jobs,
     demo_pool,
     idempotency_keys,
+    events,
+    webhook_endpoints,
+    webhook_deliveries,
 );

@@ -6,8 +6,9 @@ use diesel::sql_types::Text;
 use thunderphone_test_db::TestDb;
 
 use crate::schema::{
-    activation_jobs, agents, api_keys, demo_pool, idempotency_keys, memberships, orgs,
-    phone_number_versions, phone_numbers, users, voip_connections,
+    activation_jobs, agents, api_keys, demo_pool, events, idempotency_keys, memberships, orgs,
+    phone_number_versions, phone_numbers, users, voip_connections, webhook_deliveries,
+    webhook_endpoints,
 };
 use crate::{PgStore, PoolOptions};
 
@@ -116,6 +117,18 @@ async fn schema_rs_matches_the_migrations() {
         (
             "idempotency_keys",
             declared(idempotency_keys::table.select(idempotency_keys::all_columns)),
+        ),
+        (
+            "events",
+            declared(events::table.select(events::all_columns)),
+        ),
+        (
+            "webhook_endpoints",
+            declared(webhook_endpoints::table.select(webhook_endpoints::all_columns)),
+        ),
+        (
+            "webhook_deliveries",
+            declared(webhook_deliveries::table.select(webhook_deliveries::all_columns)),
         ),
     ];
     for (table, columns) in &tables {

@@ -1,31 +1,35 @@
 //! Changing and deleting numbers. Every change is written with its
-//! snapshot in one transaction, only if the stored version is the one the
-//! change was computed from.
+//! snapshot and its events in one transaction, only if the stored version
+//! is the one the change was computed from.
 
 use diesel::prelude::*;
 use thunderphone_domain::{
-    Actor, AgentId, OrgId, PhoneNumber, PhoneNumberId, Timestamp, Updated, Version,
-    VoipConnectionId,
+    Actor, AgentId, CheckOutcome, Event, OrgId, PhoneNumber, PhoneNumberId, Timestamp, Updated,
+    Version, VoipConnectionId,
 };
 use thunderphone_ports::{NumberChange, Reference, RepoError};
 
 use crate::error::{Failure, corrupt};
+use crate::events::{self, EventIds};
 use crate::jobs;
 use crate::prepared::Prepared;
 use crate::rows::{NumberRow, NumberState, VersionRow, version};
 use crate::schema::{agents, phone_number_versions, phone_numbers, voip_connections};
 use crate::tenancy::require_org;
 
-/// Writes `updated` and its snapshot if the number is live and still at
-/// `expected`: `UPDATE … WHERE id = $1 AND version = $expected AND
-/// deleted_at IS NULL`. When no row matched, tells `NotFound` (gone) from
-/// `VersionConflict` (another change came first). Call inside a
-/// transaction.
+/// Writes `updated`, its snapshot and its events (`Event::of_change`;
+/// `previous_org` held the number before the change, the source of a
+/// transfer) if the number is live and still at `expected`: `UPDATE …
+/// WHERE id = $1 AND version = $expected AND deleted_at IS NULL`. When no
+/// row matched, tells `NotFound` (gone) from `VersionConflict` (another
+/// change came first). Call inside a transaction.
 pub(crate) fn write_change(
     conn: &mut PgConnection,
     expected: Version,
     updated: &Updated,
     actor: Option<Actor>,
+    previous_org: OrgId,
+    checks: Vec<CheckOutcome>,
 ) -> Result<(), Failure> {
     let number = &updated.number;
     // One row each, prepared (see `prepared.rs`; run by value through
@@ -56,6 +60,11 @@ pub(crate) fn write_change(
             .returning(phone_number_versions::version),
     )
     .get_result::<i64>(conn)?;
+    let mut ids = EventIds::at(number.updated_at())?;
+    let recorded = Event::of_change(previous_org, number, updated.change, actor, checks, || {
+        ids.next_id()
+    });
+    events::record(conn, &recorded)?;
     jobs::settle(conn, number, false)
 }
 
@@ -198,7 +207,7 @@ pub(super) fn save(conn: &mut PgConnection, change: NumberChange) -> Result<Phon
             expected,
             updated,
             actor,
-            checks: _,
+            checks,
         } = change;
         let new = &updated.number;
         let old = lock_live(conn, new.id(), None)?.ok_or(RepoError::NotFound)?;
@@ -222,15 +231,16 @@ pub(super) fn save(conn: &mut PgConnection, change: NumberChange) -> Result<Phon
             ));
         }
         check_references(conn, &old, new)?;
-        write_change(conn, expected, &updated, actor)?;
+        write_change(conn, expected, &updated, actor, old.org_id(), checks)?;
         Ok(updated.number)
     })
 }
 
 /// `delete_number`: soft delete. The row and its history stay; the number
 /// lets go of its agents and connection (so they can be deleted) and of
-/// its E.164 number (the unique index covers live rows only), and a pool
-/// number's row is free again.
+/// its E.164 number (the unique index covers live rows only), a pool
+/// number's row is free again, and `phone_number.deleted` is recorded
+/// with the number as it was.
 pub(super) fn delete(
     conn: &mut PgConnection,
     org_id: OrgId,
@@ -239,8 +249,7 @@ pub(super) fn delete(
     now: Timestamp,
     actor: Option<Actor>,
 ) -> Result<PhoneNumber, Failure> {
-    // Recorded with the `phone_number.deleted` event.
-    let _ = (now, actor);
+    let mut ids = EventIds::at(now)?;
     conn.transaction(|conn| {
         let number = lock_live(conn, id, Some(org_id))?.ok_or(RepoError::NotFound)?;
         if expected.is_some_and(|e| e != number.version()) {
@@ -259,6 +268,7 @@ pub(super) fn delete(
             .execute(conn)?;
         jobs::settle(conn, &number, true)?;
         super::pool::release(conn, number.number())?;
+        events::record(conn, &[Event::deleted(&number, actor, now, ids.next_id())])?;
         Ok(number)
     })
 }

@@ -1,22 +1,24 @@
 //! `claim_pool_number` in one statement: pick and hold a free pool row,
-//! insert the number, its version 1 and its activation job.
+//! insert the number, its version 1, its `phone_number.created` event
+//! (whose trigger inserts its deliveries) and its activation job.
 //!
 //! One statement is one round trip and commits on its own (no `BEGIN` /
 //! `COMMIT`), so a claim costs PostgreSQL one parse-free execution instead
 //! of six. What the new number is stays the domain's call: the columns are
-//! bound from a number the domain built (`NewPhoneNumber::demo`) and its
-//! version-1 snapshot; only the id (the identity default) and the number
-//! (the picked line) come from SQL, and the returned row is turned into
-//! the domain number the same way.
+//! bound from a number the domain built (`NewPhoneNumber::demo`), its
+//! version-1 snapshot and its event (`Event::created`); only the id (the
+//! identity default) and the number (the picked line) come from SQL, and
+//! the returned row is turned into the domain number the same way.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int2, Int8, Nullable, Text, Timestamptz};
 use thunderphone_domain::{
-    Actor, AgentId, AreaCode, ChangeKind, E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberId,
-    Timestamp, VoipConnectionId,
+    Actor, AgentId, AreaCode, ChangeKind, E164, Event, EventData, NewPhoneNumber, OrgId,
+    PhoneNumber, PhoneNumberId, Timestamp, VoipConnectionId,
 };
 
 use crate::error::{Failure, corrupt};
+use crate::events::EventIds;
 use crate::prepared::Prepared;
 use crate::rows::id;
 
@@ -29,7 +31,8 @@ use crate::rows::id;
 /// when no line was free.
 ///
 /// Parameters: `$1` the area codes; `$2`–`$13` the number's columns;
-/// `$14`–`$24` the version's; `$25` the job's due time.
+/// `$14`–`$24` the version's; `$25` the job's due time; `$26`–`$31` the
+/// event's own columns (its number columns are the number's).
 macro_rules! claim_sql {
     ($pick:literal) => {
         concat!(
@@ -49,7 +52,13 @@ macro_rules! claim_sql {
              created_at) \
              SELECT id, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24 FROM created), ",
             "queued AS (INSERT INTO activation_jobs (phone_number_id, due_at) \
-             SELECT id, $25 FROM created) ",
+             SELECT id, $25 FROM created), ",
+            "evented AS (INSERT INTO events (id, org_id, type, created_at, phone_number_id, \
+             number, source, status, inbound_agent_id, outbound_agent_id, voip_connection_id, \
+             voip_verification_status, voip_last_verified_at, status_reason, version, \
+             number_created_at, number_updated_at, changed_by_user_id, changed_by_api_key_id) \
+             SELECT $26, $27, $28, $29, id, number, \
+             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $30, $31 FROM created) ",
             "SELECT picked.area_code, picked.line, created.id, created.number \
              FROM picked LEFT JOIN created ON true"
         )
@@ -124,6 +133,8 @@ pub(crate) fn claim(
     } else {
         CLAIM
     };
+    // A pass that inserts nothing records no event, so one id serves them all.
+    let event = Event::created(&template, actor, EventIds::at(now)?.next_id());
     let wanted: Vec<&str> = codes.iter().map(AreaCode::as_str).collect();
     let passes = codes.len().saturating_mul(100);
     for _ in 0..passes {
@@ -131,7 +142,7 @@ pub(crate) fn claim(
         // guard against a bug (a pool row outside `codes`, the SQL and the
         // domain spelling a line differently), not against data, and
         // would report it after the fact.
-        let Some(claimed) = run(conn, sql, &wanted, &template, actor)? else {
+        let Some(claimed) = run(conn, sql, &wanted, &template, &event)? else {
             return Ok(None);
         };
         let number = AreaCode::parse(&claimed.area_code)
@@ -167,14 +178,19 @@ fn template(org_id: OrgId, codes: &[AreaCode], now: Timestamp) -> Option<PhoneNu
     Some(NewPhoneNumber::demo(org_id, number, now).into_created(id))
 }
 
-/// Runs one pass of the claim with `template`'s columns bound.
+/// Runs one pass of the claim with `template`'s columns bound, and those
+/// of `event`, its `Event::created`.
 fn run(
     conn: &mut PgConnection,
     sql: &'static str,
     wanted: &[&str],
     template: &PhoneNumber,
-    actor: Option<Actor>,
+    event: &Event,
 ) -> Result<Option<Claimed>, Failure> {
+    let EventData::Number { changed_by, .. } = &event.data else {
+        return Err(corrupt("claim event", event.kind));
+    };
+    let actor = *changed_by;
     let number = template.parts();
     let version = template.snapshot(ChangeKind::Created, actor);
     let query = diesel::sql_query(sql)
@@ -202,7 +218,13 @@ fn run(
         .bind::<Nullable<Int8>, _>(version.changed_by.map(|a| a.user_id.get()))
         .bind::<Nullable<Int8>, _>(version.changed_by.map(|a| a.api_key_id.get()))
         .bind::<Timestamptz, _>(version.created_at)
-        .bind::<Timestamptz, _>(template.created_at());
+        .bind::<Timestamptz, _>(template.created_at())
+        .bind::<Text, _>(event.id.to_string())
+        .bind::<Int8, _>(event.org_id.get())
+        .bind::<Text, _>(event.kind.as_str())
+        .bind::<Timestamptz, _>(event.created_at)
+        .bind::<Nullable<Int8>, _>(actor.map(|a| a.user_id.get()))
+        .bind::<Nullable<Int8>, _>(actor.map(|a| a.api_key_id.get()));
     // Prepared: planning the claim cost as much as running it.
     Ok(Prepared(query).get_result::<Claimed>(conn).optional()?)
 }

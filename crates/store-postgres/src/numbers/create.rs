@@ -1,17 +1,21 @@
 //! Creating numbers: what a carrier claim inserts, and batch imports.
-//! (A pool claim writes the same three rows in one statement:
-//! `claim.rs`; keep the two in step.)
+//! Each new number is recorded with its version 1 and its
+//! `phone_number.created` event. (A pool claim writes the same rows in one
+//! statement: `claim.rs`; keep the two in step.)
 
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel::sql_types::Int8;
 use diesel::upsert::DecoratableTarget;
-use thunderphone_domain::{Actor, ChangeKind, E164, NewPhoneNumber, PhoneNumber, PhoneNumberId};
+use thunderphone_domain::{
+    Actor, ChangeKind, E164, Event, NewPhoneNumber, PhoneNumber, PhoneNumberId,
+};
 use thunderphone_ports::{Reference, RepoError};
 
 use super::pool;
 use crate::error::{Failure, corrupt};
+use crate::events::{self, EventIds, EventRow};
 use crate::jobs;
 use crate::prepared::Prepared;
 use crate::rows::{NewNumberRow, VersionRow, id};
@@ -53,7 +57,7 @@ pub(super) fn next_ids(
         .collect()
 }
 
-/// Inserts the `created` snapshots of new numbers.
+/// Inserts the `created` snapshots and events of new numbers.
 fn record_created(
     conn: &mut PgConnection,
     numbers: &[PhoneNumber],
@@ -68,13 +72,22 @@ fn record_created(
             .values(chunk)
             .execute(conn)?;
     }
-    Ok(())
+    let mut event_rows = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let mut ids = EventIds::at(number.created_at())?;
+        event_rows.push(EventRow::new(&Event::created(
+            number,
+            actor,
+            ids.next_id(),
+        ))?);
+    }
+    events::insert(conn, &event_rows)
 }
 
 /// Inserts a claimed number unless a live number holds it already (or a
 /// racing transaction inserts it first: `ON CONFLICT … DO NOTHING` on the
-/// live-number index waits for that one to finish), then its version 1
-/// and its activation job. `false` when the number was held. The pool
+/// live-number index waits for that one to finish), then its version 1,
+/// its `phone_number.created` event and its activation job. `false` when the number was held. The pool
 /// claim's statement (`claim.rs`) is the same in SQL.
 pub(super) fn insert_claimed(
     conn: &mut PgConnection,
@@ -103,6 +116,8 @@ pub(super) fn insert_claimed(
             .returning(phone_number_versions::version),
     )
     .get_result::<i64>(conn)?;
+    let id = EventIds::at(created.created_at())?.next_id();
+    events::record(conn, &[Event::created(created, actor, id)])?;
     jobs::start(conn, created)?;
     Ok(true)
 }

@@ -1,0 +1,4 @@
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP TABLE events;
+DROP FUNCTION events_fan_out();
