@@ -182,7 +182,7 @@ async fn a_numbers_life_is_delivered_event_by_event() {
     let delivered = wait_for_delivery(&app, &t, got_endpoint(&app, &t).await, "phone_number.created", "succeeded").await;
     assert_eq!(delivered["attempts"], 1);
     assert_eq!(delivered["last_response_status"], 200);
-    assert!(app.metric("webhook_attempts_total{outcome=\"succeeded\"}").await >= 5.0);
+    assert!(app.metric("thunderphone_webhook_attempts_total{outcome=\"succeeded\"}").await >= 5.0);
     app.stop().await;
 }
 
@@ -317,7 +317,7 @@ async fn a_silent_receiver_times_out() {
     assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(16), "{took:?}");
     assert!(d["last_error"].as_str().unwrap().contains("timed out"), "{d}");
     assert_eq!(d["last_response_status"], Value::Null);
-    assert!(app.metric("webhook_attempts_total{outcome=\"no_answer\"}").await >= 1.0);
+    assert!(app.metric("thunderphone_webhook_attempts_total{outcome=\"no_answer\"}").await >= 1.0);
     app.stop().await;
 }
 
