@@ -16,6 +16,7 @@ mod provider;
 mod queue;
 mod rate_limit;
 mod repository;
+mod tenancy;
 mod vault;
 mod verifier;
 
@@ -30,8 +31,9 @@ pub use queue::{ActivationJob, ActivationQueue};
 pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
-    NumberRepository, TenancyRepository, VoipConnectionRepository,
+    NumberRepository, VoipConnectionRepository,
 };
+pub use tenancy::{ApiKeyFilter, ListedApiKey, SeededTenant, TenancyRepository, TenantSeed};
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::{CheckOutcome, VoipVerifier};
 
@@ -40,7 +42,6 @@ pub use {
     clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
     outbound::MockOutboundGate, provider::MockNumberProvider, queue::MockActivationQueue,
     rate_limit::MockRateLimitStore, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockTenancyRepository,
-    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier,
+    repository::MockNumberRepository, repository::MockVoipConnectionRepository,
+    tenancy::MockTenancyRepository, vault::MockCredentialVault, verifier::MockVoipVerifier,
 };

@@ -15,6 +15,7 @@ mod jobs;
 mod numbers;
 mod state;
 mod tenancy;
+mod tenancy_lists;
 
 use std::fmt;
 

@@ -30,6 +30,7 @@ mod prepared;
 mod rows;
 mod schema;
 mod tenancy;
+mod tenancy_lists;
 
 use std::any::Any;
 use std::fmt;
