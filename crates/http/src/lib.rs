@@ -58,7 +58,8 @@ pub struct HttpState {
 /// Registers every route on an actix app or scope.
 pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
     use routes::{
-        agents, connections, method_not_allowed as not_allowed, numbers, operator, probes,
+        agents, connections, method_not_allowed as not_allowed, numbers, operator, operator_lists,
+        probes,
     };
     use web::{delete, get, patch, post, put, resource};
     move |cfg: &mut ServiceConfig| {
@@ -164,13 +165,20 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .service(
                 resource("/admin/v1/orgs")
+                    .route(get().to(operator_lists::list_orgs))
                     .route(post().to(operator::create_org))
-                    .default_service(not_allowed("POST")),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/admin/v1/users")
+                    .route(get().to(operator_lists::list_users))
                     .route(post().to(operator::create_user))
-                    .default_service(not_allowed("POST")),
+                    .default_service(not_allowed("GET, POST")),
+            )
+            .service(
+                resource("/admin/v1/orgs/{org_id}/members")
+                    .route(get().to(operator_lists::list_members))
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/admin/v1/orgs/{org_id}/members/{user_id}")
@@ -179,8 +187,9 @@ pub fn configure(state: HttpState) -> impl FnOnce(&mut ServiceConfig) {
             )
             .service(
                 resource("/admin/v1/api-keys")
+                    .route(get().to(operator_lists::list_api_keys))
                     .route(post().to(operator::create_api_key))
-                    .default_service(not_allowed("POST")),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/admin/v1/api-keys/{api_key_id}")

@@ -10,7 +10,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Ref, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
-use crate::dto::{agents, connections, names, numbers, operator};
+use crate::dto::{agents, connections, names, numbers, operator, operator_lists};
 use crate::problem::{Problem, ProblemField};
 use crate::routes;
 
@@ -27,6 +27,8 @@ use crate::routes;
         routes::connections::delete, routes::connections::import,
         routes::operator::create_org, routes::operator::create_user, routes::operator::set_membership,
         routes::operator::create_api_key, routes::operator::revoke_api_key,
+        routes::operator_lists::list_orgs, routes::operator_lists::list_users,
+        routes::operator_lists::list_members, routes::operator_lists::list_api_keys,
         routes::probes::healthz, routes::probes::readyz, routes::probes::metrics, routes::probes::me, routes::probes::openapi,
     ),
     components(schemas(
@@ -39,6 +41,8 @@ use crate::routes;
         connections::ConnectionList, connections::ImportBody,
         operator::OrgBody, operator::OrgDto, operator::UserBody, operator::UserDto, operator::MembershipBody,
         operator::MembershipDto, operator::ApiKeyBody, operator::ApiKeyDto, operator::MeDto,
+        operator_lists::OrgList, operator_lists::UserList, operator_lists::MembershipList,
+        operator_lists::ApiKeyRecordDto, operator_lists::ApiKeyList,
         routes::probes::ProbeDto,
         names::StatusName, names::SourceName, names::VerificationStatusName, names::ChangeName,
         names::MatchedOnName, names::VerificationResultName, names::RoleName, names::ProviderName,

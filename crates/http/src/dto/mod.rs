@@ -8,6 +8,7 @@ pub mod history;
 pub mod names;
 pub mod numbers;
 pub mod operator;
+pub mod operator_lists;
 pub mod page;
 
 use chrono::SecondsFormat;

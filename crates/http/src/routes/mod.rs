@@ -5,6 +5,7 @@ pub mod agents;
 pub mod connections;
 pub mod numbers;
 pub mod operator;
+pub mod operator_lists;
 pub mod probes;
 
 use actix_web::HttpResponse;
