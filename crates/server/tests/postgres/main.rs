@@ -7,6 +7,7 @@
 mod harness;
 
 mod crash;
+mod demo;
 mod hang;
 mod outage;
 mod restart;
