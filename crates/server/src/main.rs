@@ -24,10 +24,11 @@ enum Command {
         #[command(flatten)]
         config: Box<Config>,
     },
-    /// Apply pending database migrations and exit.
+    /// Apply pending database migrations and exit (run it before starting
+    /// new versions of the server when `THUNDERPHONE_MIGRATE=false`).
     Migrate {
         #[command(flatten)]
-        db: admin::DatabaseArgs,
+        db: admin::MigrateArgs,
     },
     /// Operator actions (orgs, users, roles, API keys) on the database.
     Admin {
@@ -91,11 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_line("migrations applied");
             Ok(())
         }
-        Command::Admin { db, command } => {
-            let line = admin::run(&db, command).await?;
-            print_line(&line);
-            Ok(())
-        }
+        Command::Admin { db, command } => admin::run(&db, command, &mut print_line).await,
         Command::Serve { demo, mut config } => {
             init_logging(config.log_format);
             // Installed before anything else, so a signal that arrives while
