@@ -86,11 +86,57 @@ pub fn demo_pool_size() -> u64 {
     })
 }
 
+/// Checks the preferences against the table (API.md §17): a well-formed
+/// area code that is not a US one is refused, and a city found in several
+/// states needs one of them — given as `state`, or as the state of
+/// `area_code`. Returns the state to look for the city in, if any.
+///
+/// A city the table does not know is not an error: the data is not
+/// exhaustive, so such a request falls back to the state (§5).
+///
+/// # Errors
+/// `Validation` on `area_code` or `city`.
+pub(crate) fn city_state(request: &ProvisionRequest) -> Result<Option<UsState>, AppError> {
+    let area_state = match request.area_code {
+        None => None,
+        Some(code) => match thunderphone_nanp::lookup(code.as_str()) {
+            Some(row) => Some(row.state),
+            None => {
+                return Err(AppError::invalid(
+                    "area_code",
+                    format!("{code} is not a US area code"),
+                ));
+            }
+        },
+    };
+    let Some(city) = &request.city else {
+        return Ok(request.state);
+    };
+    if request.state.is_some() {
+        return Ok(request.state);
+    }
+    let states = thunderphone_nanp::states_of_city(city.as_str());
+    let chosen = match states.as_slice() {
+        [] => return Ok(None),
+        [only] => *only,
+        several => match area_state.filter(|s| several.contains(s)) {
+            Some(state) => state,
+            None => {
+                return Err(AppError::invalid(
+                    "city",
+                    format!("{} is in {}: add state", city.as_str(), several.join(", ")),
+                ));
+            }
+        },
+    };
+    Ok(UsState::parse(chosen).ok())
+}
+
 /// The fallback chain of API.md §5: area code, then a city's area codes
-/// (restricted to `state` when one is given: Springfield, IL is not
-/// Springfield, MA), then the state (or the area code's state), else
-/// nothing; with no preference at all, every area code.
-pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
+/// (in `city_state` when known: Springfield, IL is not Springfield, MA),
+/// then the state (or the area code's state), else nothing; with no
+/// preference at all, every area code.
+pub(crate) fn plan(request: &ProvisionRequest, city_state: Option<UsState>) -> Vec<Tier> {
     let mut tiers = Vec::new();
     if request.area_code.is_none() && request.city.is_none() && request.state.is_none() {
         tiers.push(Tier {
@@ -111,12 +157,12 @@ pub(crate) fn plan(request: &ProvisionRequest) -> Vec<Tier> {
     }
     if let Some(city) = &request.city {
         let rows = thunderphone_nanp::serving_city(city.as_str())
-            .filter(|row| request.state.is_none_or(|s| row.state == s.as_str()));
+            .filter(|row| city_state.is_none_or(|s| row.state == s.as_str()));
         tiers.push(Tier {
             matched_on: MatchedOn::City,
             query: NumberQuery::City {
                 city: city.clone(),
-                state: request.state,
+                state: city_state,
             },
             area_codes: codes(rows),
         });
@@ -161,6 +207,8 @@ impl App {
     /// taken.
     ///
     /// # Errors
+    /// `Validation` for an area code that is not a US one, or a city in
+    /// several states with none chosen (see [`city_state`]);
     /// `NoNumbersAvailable` when no tier has a free number; `Unavailable`
     /// when the store or the carrier cannot be reached.
     pub async fn provision(
@@ -169,7 +217,8 @@ impl App {
         request: ProvisionRequest,
     ) -> Result<Provisioned, AppError> {
         let inventory = self.ports.provider.inventory();
-        for mut tier in plan(&request) {
+        let city_state = city_state(&request)?;
+        for mut tier in plan(&request, city_state) {
             let claimed = match inventory {
                 Inventory::DemoPool => {
                     let now = self.ports.clock.now();
@@ -226,6 +275,12 @@ mod tests {
             city: city.and_then(|c| City::parse(c).ok()),
             state: state.and_then(|s| UsState::parse(s).ok()),
         }
+    }
+
+    /// The tiers of a request the checks accept.
+    fn plan(request: &ProvisionRequest) -> Vec<Tier> {
+        let state = city_state(request).expect("accepted preferences");
+        super::plan(request, state)
     }
 
     fn kinds(tiers: &[Tier]) -> Vec<MatchedOn> {
@@ -300,9 +355,72 @@ mod tests {
     }
 
     #[test]
-    fn unknown_preferences_give_no_tiers() {
-        assert!(plan(&req(Some("555"), None, None)).is_empty());
+    fn unknown_city_gives_no_tiers() {
         assert!(plan(&req(None, Some("Atlantis"), None)).is_empty());
+    }
+
+    fn refusal(request: &ProvisionRequest) -> Vec<(String, String)> {
+        match city_state(request) {
+            Err(AppError::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.message)).collect()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_area_code_that_is_not_a_us_one_is_refused() {
+        assert_eq!(
+            refusal(&req(Some("555"), None, None)),
+            [(
+                "area_code".to_owned(),
+                "555 is not a US area code".to_owned()
+            )]
+        );
+        assert_eq!(
+            refusal(&req(Some("416"), Some("Austin"), Some("TX"))).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_city_in_several_states_needs_one_of_them() {
+        assert_eq!(
+            refusal(&req(None, Some("Austin"), None)),
+            [(
+                "city".to_owned(),
+                "Austin is in IN, MN, TX: add state".to_owned()
+            )]
+        );
+        // The area code's state is one of them: that one.
+        let tiers = plan(&req(Some("512"), Some("austin"), None));
+        assert_eq!(
+            kinds(&tiers),
+            vec![MatchedOn::AreaCode, MatchedOn::City, MatchedOn::State]
+        );
+        let in_texas = |code: &AreaCode| {
+            thunderphone_nanp::lookup(code.as_str()).is_some_and(|r| r.state == "TX")
+        };
+        assert!(tiers[1].area_codes.iter().all(in_texas));
+        // An area code of another state does not choose.
+        assert_eq!(refusal(&req(Some("415"), Some("Austin"), None)).len(), 1);
+        // An explicit state always does.
+        assert!(city_state(&req(Some("415"), Some("Austin"), Some("MN"))).is_ok());
+    }
+
+    #[test]
+    fn a_city_in_one_state_means_that_one() {
+        assert_eq!(
+            city_state(&req(None, Some("San Francisco"), None))
+                .ok()
+                .flatten()
+                .map(|s| s.as_str().to_owned()),
+            Some("CA".to_owned())
+        );
+        assert_eq!(
+            kinds(&plan(&req(None, Some("San Francisco"), None))),
+            vec![MatchedOn::City]
+        );
     }
 }
 

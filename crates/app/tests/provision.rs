@@ -177,8 +177,8 @@ async fn all_tiers_empty_is_no_numbers_available() {
 
 #[tokio::test]
 async fn unknown_preferences_never_reach_the_store() {
-    // 555 is not an area code and Atlantis is no city: there is no tier to
-    // search, and the numbers mock expects no call.
+    // 555 is not a US area code (a 422, API.md §17) and Atlantis is no
+    // city (no tier to search): the numbers mock expects no call.
     let app = Mocks::new().app();
 
     let result = app
@@ -187,7 +187,17 @@ async fn unknown_preferences_never_reach_the_store() {
             request(Some("555"), Some("Atlantis"), None),
         )
         .await;
+    let Err(AppError::Validation(errors)) = result else {
+        panic!("expected a validation error, got {result:?}");
+    };
+    assert_eq!(errors[0].field, "area_code");
 
+    let result = app
+        .provision(
+            &principal(Role::Member),
+            request(None, Some("Atlantis"), None),
+        )
+        .await;
     assert_eq!(result, Err(AppError::NoNumbersAvailable));
 }
 

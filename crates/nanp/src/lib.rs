@@ -69,6 +69,15 @@ pub fn serving_city(city: &str) -> impl Iterator<Item = &'static AreaCodeRow> {
     })
 }
 
+/// The states (USPS codes, sorted, each once) with an area code serving
+/// a city of exactly this name (any case); empty for an unknown city.
+pub fn states_of_city(city: &str) -> Vec<&'static str> {
+    let mut states: Vec<&'static str> = serving_city(city).map(|row| row.state).collect();
+    states.sort_unstable();
+    states.dedup();
+    states
+}
+
 /// Unicode-aware case-insensitive equality (city names are not all ASCII:
 /// "Cañon City", "Wahiawā"), matching `City::matches` in the domain crate.
 fn eq_ignore_case(a: &str, b: &str) -> bool {
@@ -169,6 +178,16 @@ mod tests {
         assert!(states.len() >= 3, "{states:?}");
         assert!(serving_city("SPRINGFIELD").count() >= states.len());
         assert_eq!(serving_city("Springfiel").count(), 0);
+    }
+
+    #[test]
+    fn states_of_a_city_are_sorted_and_unique() {
+        assert_eq!(states_of_city("austin"), ["IN", "MN", "TX"]);
+        assert_eq!(states_of_city("San Francisco"), ["CA"]);
+        assert!(states_of_city("Atlantis").is_empty());
+        let springfield = states_of_city("SPRINGFIELD");
+        assert!(springfield.len() >= 3, "{springfield:?}");
+        assert!(springfield.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

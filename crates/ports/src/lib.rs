@@ -17,6 +17,7 @@ mod provider;
 mod queue;
 mod rate_limit;
 mod repository;
+mod tenancy;
 mod vault;
 mod verifier;
 mod webhook_sender;
@@ -34,8 +35,9 @@ pub use queue::{ActivationJob, ActivationQueue};
 pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
-    NumberRepository, TenancyRepository, VoipConnectionRepository,
+    NumberRepository, VoipConnectionRepository,
 };
+pub use tenancy::{ApiKeyFilter, ListedApiKey, SeededTenant, TenancyRepository, TenantSeed};
 pub use thunderphone_domain::CheckOutcome;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::VoipVerifier;
@@ -49,7 +51,7 @@ pub use {
     clock::MockClock, events::MockEventRepository, health::MockStoreHealth,
     idempotency::MockIdempotencyStore, outbound::MockOutboundGate, provider::MockNumberProvider,
     queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockTenancyRepository,
-    repository::MockVoipConnectionRepository, vault::MockCredentialVault,
-    verifier::MockVoipVerifier, webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
+    repository::MockNumberRepository, repository::MockVoipConnectionRepository,
+    tenancy::MockTenancyRepository, vault::MockCredentialVault, verifier::MockVoipVerifier,
+    webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
 };

@@ -1,12 +1,12 @@
-//! Storage ports, split by what they hold. One store type usually
-//! implements all four; the application takes each as its own trait object.
+//! Storage ports, split by what they hold (tenancy is in `tenancy.rs`).
+//! One store type usually implements all of them; the application takes
+//! each as its own trait object.
 
 use async_trait::async_trait;
 use thunderphone_domain::{
-    Actor, Agent, AgentId, ApiKey, ApiKeyId, AreaCode, DisplayName, E164, Email, Membership,
-    NewPhoneNumber, Org, OrgId, PhoneNumber, PhoneNumberId, Principal, Role, SipUri, Source,
-    Status, Timestamp, Updated, User, UserId, Version, VersionSnapshot, VoipConnection,
-    VoipConnectionId, VoipProvider,
+    Actor, Agent, AgentId, AreaCode, DisplayName, E164, NewPhoneNumber, OrgId, PhoneNumber,
+    PhoneNumberId, Principal, SipUri, Source, Status, Timestamp, Updated, Version, VersionSnapshot,
+    VoipConnection, VoipConnectionId, VoipProvider,
 };
 
 use crate::{CheckOutcome, ListCursor, Page, PageRequest, RepoError, SealedCredentials};
@@ -347,55 +347,4 @@ pub trait VoipConnectionRepository: Send + Sync {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<(), RepoError>;
-}
-
-/// Orgs, users, memberships and API keys.
-#[cfg_attr(feature = "mock", mockall::automock)]
-#[async_trait]
-pub trait TenancyRepository: Send + Sync {
-    /// Creates an org.
-    async fn create_org(&self, name: DisplayName, now: Timestamp) -> Result<Org, RepoError>;
-
-    /// Creates a user.
-    ///
-    /// # Errors
-    /// [`RepoError::Duplicate`]`("email")` when the address is registered.
-    async fn create_user(&self, email: Email, now: Timestamp) -> Result<User, RepoError>;
-
-    /// Creates or changes a user's role in an org.
-    ///
-    /// # Errors
-    /// [`RepoError::InvalidReference`] for a missing org or user.
-    async fn set_membership(
-        &self,
-        org_id: OrgId,
-        user_id: UserId,
-        role: Role,
-    ) -> Result<Membership, RepoError>;
-
-    /// A user's role in an org, if they are a member.
-    async fn find_role(&self, org_id: OrgId, user_id: UserId) -> Result<Option<Role>, RepoError>;
-
-    /// Stores a new API key by the hash of its secret.
-    ///
-    /// # Errors
-    /// [`RepoError::InvalidReference`]`(Membership)` when the user is not a
-    /// member of the org.
-    async fn create_api_key(
-        &self,
-        user_id: UserId,
-        org_id: OrgId,
-        key_hash: String,
-        now: Timestamp,
-    ) -> Result<ApiKey, RepoError>;
-
-    /// The caller behind a key hash, in one read: `None` when the key is
-    /// unknown or revoked, or its user is no longer a member of its org.
-    async fn authenticate(&self, key_hash: &str) -> Result<Option<Principal>, RepoError>;
-
-    /// Revokes a key; it stops working at once.
-    ///
-    /// # Errors
-    /// [`RepoError::NotFound`] when unknown or already revoked.
-    async fn revoke_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<(), RepoError>;
 }

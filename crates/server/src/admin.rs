@@ -1,5 +1,6 @@
 //! `thunderphone admin …` and `thunderphone migrate`: the operator actions
-//! of API.md §13 from the command line, against the configured database.
+//! of API.md §13 and the lists of §17 from the command line, against the
+//! configured database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,21 +14,45 @@ use thunderphone_ports::SystemClock;
 use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
 
-/// Where the database is, and the keys of its sealed credentials.
+use crate::admin_output as output;
+
+/// Where the database is, and the keys of its sealed credentials. Global:
+/// accepted before or after the subcommand.
 #[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// Postgres URL. The admin commands need the production store: the
     /// embedded store lives inside a running server (use the operator API).
-    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_url: Option<String>,
 
     /// Keys that seal stored credentials (needed by `rotate-secrets`).
     #[arg(
         long = "secret-key",
         env = "THUNDERPHONE_SECRET_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub secret_key: Option<String>,
+}
+
+/// The database `thunderphone migrate` brings up to date.
+#[derive(Clone, Args)]
+pub struct MigrateArgs {
+    /// Postgres URL of the database to migrate (the same one `serve` is
+    /// given).
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+}
+
+impl std::fmt::Debug for MigrateArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MigrateArgs { [redacted] }")
+    }
 }
 
 impl std::fmt::Debug for DatabaseArgs {
@@ -81,9 +106,29 @@ pub enum AdminCommand {
     /// Re-seal every stored credential under the first key of
     /// THUNDERPHONE_SECRET_KEY, so older keys can be removed.
     RotateSecrets,
+    /// List orgs, newest first: one JSON object per line.
+    ListOrgs,
+    /// List users, newest first: one JSON object per line.
+    ListUsers,
+    /// List an org's members, newest user first: one JSON object per line.
+    ListMembers {
+        /// The org.
+        #[arg(long)]
+        org: i64,
+    },
+    /// List API keys (never their secrets), newest first: one JSON object
+    /// per line.
+    ListKeys {
+        /// Only keys acting in this org.
+        #[arg(long)]
+        org: Option<i64>,
+        /// Only keys of this user.
+        #[arg(long)]
+        user: Option<i64>,
+    },
 }
 
-fn store(db: &DatabaseArgs) -> anyhow::Result<Arc<PgStore>> {
+fn store(url: &str) -> anyhow::Result<Arc<PgStore>> {
     let options = PoolOptions {
         max_size: 2,
         connection_timeout: Duration::from_secs(5),
@@ -91,7 +136,7 @@ fn store(db: &DatabaseArgs) -> anyhow::Result<Arc<PgStore>> {
         statement_timeout: Duration::from_secs(60),
     };
     Ok(Arc::new(
-        PgStore::connect(&db.database_url, options).context("invalid database URL")?,
+        PgStore::connect(url, options).context("invalid database URL")?,
     ))
 }
 
@@ -99,8 +144,8 @@ fn store(db: &DatabaseArgs) -> anyhow::Result<Arc<PgStore>> {
 ///
 /// # Errors
 /// When the database cannot be reached or a migration fails.
-pub async fn migrate(db: &DatabaseArgs) -> anyhow::Result<()> {
-    store(db)?
+pub async fn migrate(db: &MigrateArgs) -> anyhow::Result<()> {
+    store(&db.database_url)?
         .run_migrations()
         .await
         .context("migration failed")?;
@@ -135,7 +180,8 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
     Ok(App::new(ports, Settings::default()))
 }
 
-fn id<T>(
+/// Parses a positive id given on the command line.
+pub(crate) fn id<T>(
     what: &str,
     raw: i64,
     make: impl Fn(i64) -> Result<T, thunderphone_domain::IdError>,
@@ -143,38 +189,41 @@ fn id<T>(
     make(raw).map_err(|_| anyhow::anyhow!("{what} must be a positive id, not {raw}"))
 }
 
-/// Runs one admin command and returns the JSON line to print.
+/// Runs one admin command, handing each JSON line of its output to
+/// `print`.
 ///
 /// # Errors
 /// One clear line: invalid input, a missing record, or an unreachable
 /// database.
-pub async fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<String> {
-    let store = store(db)?;
+pub async fn run(
+    db: &DatabaseArgs,
+    command: AdminCommand,
+    print: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    let url = db
+        .database_url
+        .as_deref()
+        .context("the admin commands need a database: set DATABASE_URL or pass --database-url")?;
+    if matches!(command, AdminCommand::RotateSecrets) && db.secret_key.is_none() {
+        anyhow::bail!(
+            "rotate-secrets needs the keys that sealed the stored credentials: set \
+             THUNDERPHONE_SECRET_KEY (or --secret-key) to id:base64 entries, newest first"
+        );
+    }
+    let store = store(url)?;
     store
         .run_migrations()
         .await
         .context("the database is not reachable or not migratable")?;
     let app = app(store, db)?;
-    let out = match command {
+    let line = match command {
         AdminCommand::CreateOrg { name } => {
             let name = DisplayName::parse(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?;
-            let org = app.create_org(name).await.map_err(explain)?;
-            format!(
-                r#"{{"id":{},"name":{:?},"created_at":"{}"}}"#,
-                org.id,
-                org.name.as_str(),
-                org.created_at.to_rfc3339()
-            )
+            output::org(&app.create_org(name).await.map_err(explain)?)
         }
         AdminCommand::CreateUser { email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
-            let user = app.create_user(email).await.map_err(explain)?;
-            format!(
-                r#"{{"id":{},"email":{:?},"created_at":"{}"}}"#,
-                user.id,
-                user.email.as_str(),
-                user.created_at.to_rfc3339()
-            )
+            output::user(&app.create_user(email).await.map_err(explain)?)
         }
         AdminCommand::SetRole { org, user, role } => {
             let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role {e}"))?;
@@ -186,10 +235,7 @@ pub async fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<Str
                 )
                 .await
                 .map_err(explain)?;
-            format!(
-                r#"{{"org_id":{},"user_id":{},"role":"{}"}}"#,
-                m.org_id, m.user_id, m.role
-            )
+            output::membership(&m)
         }
         AdminCommand::CreateKey { user, org } => {
             let issued = app
@@ -199,30 +245,27 @@ pub async fn run(db: &DatabaseArgs, command: AdminCommand) -> anyhow::Result<Str
                 )
                 .await
                 .map_err(explain)?;
-            format!(
-                r#"{{"id":{},"user_id":{},"org_id":{},"key":"{}"}}"#,
-                issued.record.id, issued.record.user_id, issued.record.org_id, issued.key
-            )
+            output::issued_key(&issued)
         }
         AdminCommand::RevokeKey { id: key } => {
             app.revoke_api_key(id("--id", key, ApiKeyId::new)?)
                 .await
                 .map_err(explain)?;
-            format!(r#"{{"revoked":{key}}}"#)
+            serde_json::json!({ "revoked": key }).to_string()
         }
         AdminCommand::RotateSecrets => {
             let rotated = app.rotate_secrets().await.map_err(explain)?;
-            format!(
-                r#"{{"resealed":{},"skipped":{}}}"#,
-                rotated.resealed, rotated.skipped
-            )
+            serde_json::json!({ "resealed": rotated.resealed, "skipped": rotated.skipped })
+                .to_string()
         }
+        list => return crate::admin_lists::run(&app, list, print).await,
     };
-    Ok(out)
+    print(&line);
+    Ok(())
 }
 
 /// Turns an application error into one line for the terminal.
-fn explain(error: AppError) -> anyhow::Error {
+pub(crate) fn explain(error: AppError) -> anyhow::Error {
     match error {
         AppError::Unexpected(_) => anyhow::anyhow!("unexpected error; see the logs"),
         AppError::Validation(errors) => {

@@ -3,6 +3,8 @@
 //! tests, which start the real server on port 0.
 
 pub mod admin;
+mod admin_lists;
+mod admin_output;
 pub mod carriers;
 pub mod config;
 pub mod demo;

@@ -24,10 +24,11 @@ enum Command {
         #[command(flatten)]
         config: Box<Config>,
     },
-    /// Apply pending database migrations and exit.
+    /// Apply pending database migrations and exit (run it before starting
+    /// new versions of the server when `THUNDERPHONE_MIGRATE=false`).
     Migrate {
         #[command(flatten)]
-        db: admin::DatabaseArgs,
+        db: admin::MigrateArgs,
     },
     /// Operator actions (orgs, users, roles, API keys) on the database.
     Admin {
@@ -91,11 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_line("migrations applied");
             Ok(())
         }
-        Command::Admin { db, command } => {
-            let line = admin::run(&db, command).await?;
-            print_line(&line);
-            Ok(())
-        }
+        Command::Admin { db, command } => admin::run(&db, command, &mut print_line).await,
         Command::Serve { demo, mut config } => {
             init_logging(config.log_format);
             // Installed before anything else, so a signal that arrives while
@@ -116,14 +113,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let running = start(&config, Overrides::default()).await?;
             if demo {
-                let tenant = demo::seed(&running.app)
-                    .await
-                    .context("cannot create the demo tenant")?;
-                print_demo(
-                    &running.addr.to_string(),
-                    &tenant,
-                    generated_admin_token.as_deref(),
-                );
+                let tenant = match demo::seed(&running.app).await {
+                    Ok(tenant) => tenant,
+                    Err(error) => {
+                        running.stop().await;
+                        return Err(error.context("cannot create the demo tenant"));
+                    }
+                };
+                let banner = demo::Banner {
+                    addr: running.addr.to_string(),
+                    tenant: &tenant,
+                    generated_admin_token: generated_admin_token.as_deref(),
+                    persistent: config.database_url.is_some(),
+                    secret_key_set: config.secret_key.is_some(),
+                };
+                print_line(&banner.render()?);
             }
             shutdown.await;
             tracing::info!("shutting down: finishing requests in flight");
@@ -163,25 +167,4 @@ fn print_line(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
-}
-
-/// The demo banner: the tenant and ready-to-paste commands.
-fn print_demo(addr: &str, tenant: &demo::DemoTenant, admin_token: Option<&str>) {
-    let mut banner = vec![
-        String::new(),
-        format!("ThunderPhone Numbers demo is running on http://{addr}"),
-        format!(
-            "  org {} (\"Demo Org\", you are owner), partner org {} (you are admin), agents {} and {}",
-            tenant.org_id, tenant.partner_org_id, tenant.agent_ids[0], tenant.agent_ids[1]
-        ),
-        "Paste these into another shell:".to_owned(),
-        format!("  export TP=http://{addr}"),
-        format!("  export TP_KEY={}", tenant.key.key),
-    ];
-    if let Some(token) = admin_token {
-        banner.push(format!("  export TP_ADMIN={token}"));
-    }
-    banner.push("  curl -s -H \"Authorization: Bearer $TP_KEY\" $TP/v1/me".to_owned());
-    banner.push(String::new());
-    print_line(&banner.join("\n"));
 }

@@ -59,6 +59,10 @@ fn admin_commands_manage_tenancy_end_to_end() {
         None,
     ));
     assert_eq!(org["name"], "Acme");
+    assert!(
+        org["created_at"].as_str().unwrap().ends_with('Z'),
+        "timestamps as the API prints them: {org}"
+    );
     let org_id = org["id"].to_string();
     let user = json(&thunderphone(
         Some(&db),
@@ -134,9 +138,11 @@ fn admin_commands_manage_tenancy_end_to_end() {
         "--org",
     );
 
-    fails_with(
-        &thunderphone(Some(&db), &["admin", "rotate-secrets"], None),
-        "THUNDERPHONE_SECRET_KEY",
+    let no_key = thunderphone(Some(&db), &["admin", "rotate-secrets"], None);
+    fails_with(&no_key, "rotate-secrets needs the keys");
+    assert!(
+        !String::from_utf8_lossy(&no_key.stderr).contains("this server"),
+        "speaks to the operator"
     );
     let key = "k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
     let rotated = json(&thunderphone(
@@ -145,6 +151,86 @@ fn admin_commands_manage_tenancy_end_to_end() {
         Some(key),
     ));
     assert_eq!(rotated["resealed"], 0);
+}
+
+/// JSON lines of a successful command.
+fn lines(output: &Output) -> Vec<Value> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn list_commands_print_one_line_per_item_and_take_the_url_anywhere() {
+    let db = TestDb::create();
+    // `--database-url` after the subcommand, as well as before it.
+    let after = |args: &[&str]| {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database-url", db.url()]);
+        thunderphone(None, &all, None)
+    };
+    let acme = json(&after(&["create-org", "--name", "Acme"]));
+    let before = thunderphone(
+        None,
+        &[
+            "admin",
+            "--database-url",
+            db.url(),
+            "create-org",
+            "--name",
+            "Globex",
+        ],
+        None,
+    );
+    let globex = json(&before);
+    let ada = json(&after(&["create-user", "--email", "ada@example.com"]));
+    let (acme_id, ada_id) = (acme["id"].to_string(), ada["id"].to_string());
+    json(&after(&[
+        "set-role", "--org", &acme_id, "--user", &ada_id, "--role", "admin",
+    ]));
+    let key = json(&after(&[
+        "create-key",
+        "--user",
+        &ada_id,
+        "--org",
+        &acme_id,
+    ]));
+
+    let orgs = lines(&after(&["list-orgs"]));
+    assert_eq!(orgs, [globex.clone(), acme], "newest first");
+    assert_eq!(lines(&after(&["list-users"])), [ada]);
+    let members = lines(&after(&["list-members", "--org", &acme_id]));
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["role"], "admin");
+    let keys = lines(&after(&["list-keys", "--user", &ada_id]));
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["id"], key["id"]);
+    assert!(keys[0]["revoked_at"].is_null());
+    assert!(
+        keys[0].get("key").is_none(),
+        "never the secret: {}",
+        keys[0]
+    );
+    assert!(lines(&after(&["list-keys", "--org", &globex["id"].to_string()])).is_empty());
+    fails_with(
+        &after(&["list-members", "--org", "999999"]),
+        "org not found",
+    );
+}
+
+#[test]
+fn migrate_help_speaks_of_migrating() {
+    let output = thunderphone(None, &["migrate", "--help"], None);
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("database to migrate"), "{help}");
+    assert!(!help.contains("admin commands"), "{help}");
 }
 
 #[test]
@@ -173,6 +259,10 @@ fn every_subcommand_has_help() {
         vec!["admin", "create-key", "--help"],
         vec!["admin", "revoke-key", "--help"],
         vec!["admin", "rotate-secrets", "--help"],
+        vec!["admin", "list-orgs", "--help"],
+        vec!["admin", "list-users", "--help"],
+        vec!["admin", "list-members", "--help"],
+        vec!["admin", "list-keys", "--help"],
     ] {
         let output = thunderphone(None, &args, None);
         assert!(output.status.success(), "{args:?}");

@@ -103,6 +103,11 @@ macro_rules! contract_tests {
             tenancy_role_change_reaches_authenticate,
             tenancy_revoked_key_stops_working,
             tenancy_unknown_hash_is_none,
+            tenancy_seed_is_all_or_nothing,
+            tenancy_finds_users_by_email_with_memberships,
+            tenancy_lists_orgs_and_users_newest_first,
+            tenancy_lists_members_of_one_org,
+            tenancy_lists_api_keys_by_org_and_user,
             // The demo pool.
             pool_claims_lowest_free_line_of_first_area_code,
             pool_falls_through_to_next_area_code,

@@ -8,7 +8,7 @@ use crate::MemoryStore;
 use crate::state::{State, cursor, index_insert, index_remove, keyset_page, next_id};
 
 impl State {
-    fn create_agent(
+    pub(crate) fn create_agent(
         &mut self,
         org_id: OrgId,
         name: DisplayName,

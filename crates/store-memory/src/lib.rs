@@ -17,6 +17,7 @@ mod numbers;
 mod state;
 mod tenancy;
 mod webhooks;
+mod tenancy_lists;
 
 use std::fmt;
 

@@ -5,13 +5,20 @@ use thunderphone_domain::{
     ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, Timestamp, User,
     UserId,
 };
-use thunderphone_ports::{Reference, RepoError, TenancyRepository};
+use thunderphone_ports::{
+    ApiKeyFilter, ListCursor, ListedApiKey, Page, PageRequest, Reference, RepoError, SeededTenant,
+    TenancyRepository, TenantSeed,
+};
 
 use crate::MemoryStore;
 use crate::state::{State, StoredKey, next_id};
 
 impl State {
-    fn create_org(&mut self, name: DisplayName, now: Timestamp) -> Result<Org, RepoError> {
+    pub(crate) fn create_org(
+        &mut self,
+        name: DisplayName,
+        now: Timestamp,
+    ) -> Result<Org, RepoError> {
         let id = next_id(&mut self.counters.org, OrgId::new)?;
         let org = Org {
             id,
@@ -22,7 +29,7 @@ impl State {
         Ok(org)
     }
 
-    fn create_user(&mut self, email: Email, now: Timestamp) -> Result<User, RepoError> {
+    pub(crate) fn create_user(&mut self, email: Email, now: Timestamp) -> Result<User, RepoError> {
         // `Email` is lower-case already; lowering again keeps the index
         // case-insensitive whatever produced the value.
         let key = email.as_str().to_lowercase();
@@ -40,7 +47,7 @@ impl State {
         Ok(user)
     }
 
-    fn set_membership(
+    pub(crate) fn set_membership(
         &mut self,
         org_id: OrgId,
         user_id: UserId,
@@ -58,7 +65,7 @@ impl State {
         })
     }
 
-    fn create_api_key(
+    pub(crate) fn create_api_key(
         &mut self,
         user_id: UserId,
         org_id: OrgId,
@@ -155,5 +162,51 @@ impl TenancyRepository for MemoryStore {
 
     async fn revoke_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<(), RepoError> {
         self.lock().revoke_api_key(id, now)
+    }
+
+    async fn seed_tenant(
+        &self,
+        seed: TenantSeed,
+        now: Timestamp,
+    ) -> Result<SeededTenant, RepoError> {
+        self.lock().seed_tenant(seed, now)
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
+        Ok(self.lock().find_user_by_email(email))
+    }
+
+    async fn user_memberships(&self, user_id: UserId) -> Result<Vec<Membership>, RepoError> {
+        Ok(self.lock().user_memberships(user_id))
+    }
+
+    async fn list_orgs(
+        &self,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Org, ListCursor>, RepoError> {
+        Ok(self.lock().list_orgs(page))
+    }
+
+    async fn list_users(
+        &self,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<User, ListCursor>, RepoError> {
+        Ok(self.lock().list_users(page))
+    }
+
+    async fn list_members(
+        &self,
+        org_id: OrgId,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Membership, ListCursor>, RepoError> {
+        self.lock().list_members(org_id, page)
+    }
+
+    async fn list_api_keys(
+        &self,
+        filter: ApiKeyFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<ListedApiKey, ListCursor>, RepoError> {
+        Ok(self.lock().list_api_keys(filter, page))
     }
 }

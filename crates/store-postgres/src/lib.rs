@@ -32,6 +32,7 @@ mod rows;
 mod schema;
 mod tenancy;
 mod webhooks;
+mod tenancy_lists;
 
 use std::any::Any;
 use std::fmt;

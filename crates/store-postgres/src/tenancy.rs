@@ -7,7 +7,10 @@ use thunderphone_domain::{
     ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, Timestamp, User,
     UserId,
 };
-use thunderphone_ports::{Reference, RepoError, TenancyRepository};
+use thunderphone_ports::{
+    ApiKeyFilter, ListCursor, ListedApiKey, Page, PageRequest, Reference, RepoError, SeededTenant,
+    TenancyRepository, TenantSeed,
+};
 
 use crate::PgStore;
 use crate::error::{Failure, corrupt};
@@ -238,6 +241,74 @@ impl TenancyRepository for PgStore {
                 1 => Ok(()),
                 n => Err(corrupt("api key", format_args!("{n} rows share id {key}"))),
             }
+        })
+        .await
+    }
+
+    async fn seed_tenant(
+        &self,
+        seed: TenantSeed,
+        now: Timestamp,
+    ) -> Result<SeededTenant, RepoError> {
+        self.run("seed_tenant", move |conn| {
+            conn.transaction(|conn| crate::tenancy_lists::seed_tenant(conn, seed, now))
+        })
+        .await
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
+        let email = email.clone();
+        self.run("find_user_by_email", move |conn| {
+            crate::tenancy_lists::find_user_by_email(conn, &email)
+        })
+        .await
+    }
+
+    async fn user_memberships(&self, user_id: UserId) -> Result<Vec<Membership>, RepoError> {
+        self.run("user_memberships", move |conn| {
+            crate::tenancy_lists::user_memberships(conn, user_id)
+        })
+        .await
+    }
+
+    async fn list_orgs(
+        &self,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Org, ListCursor>, RepoError> {
+        self.run("list_orgs", move |conn| {
+            crate::tenancy_lists::list_orgs(conn, page)
+        })
+        .await
+    }
+
+    async fn list_users(
+        &self,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<User, ListCursor>, RepoError> {
+        self.run("list_users", move |conn| {
+            crate::tenancy_lists::list_users(conn, page)
+        })
+        .await
+    }
+
+    async fn list_members(
+        &self,
+        org_id: OrgId,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<Membership, ListCursor>, RepoError> {
+        self.run("list_members", move |conn| {
+            crate::tenancy_lists::list_members(conn, org_id, page)
+        })
+        .await
+    }
+
+    async fn list_api_keys(
+        &self,
+        filter: ApiKeyFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Page<ListedApiKey, ListCursor>, RepoError> {
+        self.run("list_api_keys", move |conn| {
+            crate::tenancy_lists::list_api_keys(conn, filter, page)
         })
         .await
     }

@@ -9,6 +9,7 @@ pub mod history;
 pub mod names;
 pub mod numbers;
 pub mod operator;
+pub mod operator_lists;
 pub mod page;
 pub mod params;
 pub mod webhooks;

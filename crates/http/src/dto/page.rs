@@ -38,13 +38,24 @@ impl CursorScope {
     /// `list` (e.g. `phone-numbers`, `versions:17`) of `org_id`, filtered by
     /// every parameter of `query` but `limit` and `cursor`.
     pub fn new(list: &str, org_id: OrgId, query: &QueryParams) -> Self {
+        Self::build(list, &org_id.get().to_string(), query)
+    }
+
+    /// `list` of the operator API (which sees every org), filtered by every
+    /// parameter of `query` but `limit` and `cursor`. The owner part cannot
+    /// be an org id, so these cursors never pass in an org's lists.
+    pub fn operator(list: &str, query: &QueryParams) -> Self {
+        Self::build(list, "operator", query)
+    }
+
+    fn build(list: &str, owner: &str, query: &QueryParams) -> Self {
         let mut filters: Vec<(&str, &str)> = query
             .pairs()
             .filter(|(name, _)| !matches!(*name, "limit" | "cursor"))
             .collect();
         filters.sort_unstable();
         let mut bytes = Vec::with_capacity(64);
-        for part in [list, &org_id.get().to_string()] {
+        for part in [list, owner] {
             bytes.extend_from_slice(part.as_bytes());
             bytes.push(0);
         }

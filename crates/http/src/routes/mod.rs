@@ -6,6 +6,7 @@ pub mod connections;
 pub mod events;
 pub mod numbers;
 pub mod operator;
+pub mod operator_lists;
 pub mod probes;
 pub mod table;
 pub mod webhooks;
@@ -29,6 +30,7 @@ pub fn table() -> Routes {
     webhooks::routes(&mut routes);
     events::routes(&mut routes);
     operator::routes(&mut routes);
+    operator_lists::routes(&mut routes);
     routes
 }
 

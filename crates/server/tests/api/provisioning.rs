@@ -72,11 +72,58 @@ async fn provision_preference_fallbacks() {
     assert_eq!(city.body["matched_on"], "city");
     let state = app.provision(&t.key, json!({ "state": "TX" })).await;
     assert_eq!(state.body["matched_on"], "state");
-    // 555 is not an area code; no city; falls back to nothing but a state: none given → 409.
-    let nothing = app.provision(&t.key, json!({ "area_code": "555" })).await;
-    nothing.assert_problem(409, "no_numbers_available");
+    // A city the data does not know falls back to nothing: no state given → 409.
     let unknown_city = app.provision(&t.key, json!({ "city": "Atlantis" })).await;
     unknown_city.assert_problem(409, "no_numbers_available");
+    app.stop().await;
+}
+
+/// API.md §17: a city in one state means that one; in several, the area
+/// code's state chooses, else a 422 naming the states; an area code that
+/// is not a US one is a 422.
+#[tokio::test]
+async fn cities_and_area_codes_are_checked_against_the_table() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant("member").await;
+    let field_message = |r: &crate::support::Response| {
+        (
+            r.body["errors"][0]["field"].as_str().unwrap_or_default().to_owned(),
+            r.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let unknown = app.provision(&t.key, json!({ "area_code": "555" })).await;
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(
+        field_message(&unknown),
+        ("area_code".into(), "555 is not a US area code".into())
+    );
+    let austin = app.provision(&t.key, json!({ "city": "Austin" })).await;
+    austin.assert_problem(422, "validation_failed");
+    assert_eq!(
+        field_message(&austin),
+        ("city".into(), "Austin is in IN, MN, TX: add state".into())
+    );
+    let elsewhere = app
+        .provision(&t.key, json!({ "city": "Austin", "area_code": "415" }))
+        .await;
+    elsewhere.assert_problem(422, "validation_failed");
+    // 512 is in Texas, one of Austin's states: the area code is taken.
+    let texas = app
+        .provision(&t.key, json!({ "city": "austin", "area_code": "512" }))
+        .await;
+    assert_eq!(texas.status, StatusCode::CREATED, "{:?}", texas.body);
+    assert!(
+        texas.body["number"].as_str().unwrap().starts_with("+1512"),
+        "{:?}",
+        texas.body
+    );
+    let sf = app.provision(&t.key, json!({ "city": "San Francisco" })).await;
+    assert_eq!(sf.body["matched_on"], "city", "{:?}", sf.body);
+    let number = sf.body["number"].as_str().unwrap();
+    assert!(
+        number.starts_with("+1415") || number.starts_with("+1628"),
+        "a San Francisco code: {number}"
+    );
     app.stop().await;
 }
 

@@ -20,6 +20,8 @@ mod numbers;
 mod observability;
 #[path = "../api/operator.rs"]
 mod operator;
+#[path = "../api/operator_lists.rs"]
+mod operator_lists;
 #[path = "../api/outbound.rs"]
 mod outbound;
 #[path = "../api/provisioning.rs"]

@@ -10,6 +10,7 @@ mod harness;
 mod receiver;
 
 mod crash;
+mod demo;
 mod hang;
 mod outage;
 mod restart;
