@@ -41,6 +41,7 @@ pub struct MembershipList {
 
 /// A stored API key: its ids and dates, never the key or its hash.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApiKey)]
 pub struct ApiKeyRecordDto {
     /// Id (used to revoke it).
     #[schema(minimum = 1)]
