@@ -138,7 +138,7 @@ impl WebhookRepository for PgStore {
         Ok(delivery)
     }
 
-    async fn lease_due(
+    async fn lease_due_deliveries(
         &self,
         now: Timestamp,
         limit: usize,
