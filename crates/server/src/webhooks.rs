@@ -17,7 +17,10 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct WebhookConfig {
     /// Waits before each retry of a failed delivery, e.g. `1s,2s,4s`
     /// (units ms, s, m, h); default about 5s,30s,2m,10m,30m,1h,3h,6h,12h,24h.
-    #[arg(long = "webhook-retry-schedule", env = "THUNDERPHONE_WEBHOOK_RETRY_SCHEDULE")]
+    #[arg(
+        long = "webhook-retry-schedule",
+        env = "THUNDERPHONE_WEBHOOK_RETRY_SCHEDULE"
+    )]
     pub retry_schedule: Option<RetrySchedule>,
 
     /// Seconds between purges of events older than 30 days.

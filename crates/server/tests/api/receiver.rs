@@ -92,7 +92,11 @@ impl Receiver {
     /// Waits until a request of event type `kind` arrived.
     pub async fn wait_for_type(&self, kind: &str) -> Received {
         for _ in 0..400 {
-            if let Some(r) = self.received().into_iter().find(|r| r.json()["type"] == kind) {
+            if let Some(r) = self
+                .received()
+                .into_iter()
+                .find(|r| r.json()["type"] == kind)
+            {
                 return r;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -43,13 +43,19 @@ async fn a_pending_delivery_survives_kill_9() {
     let a = Server::start(db.url(), &env).await;
     let (_, _, key) = api.tenant(&a.base, "acme").await;
     let hook = endpoint(&api, &a.base, &key, &receiver.url()).await;
-    let (status, _) = api.post(&a.base, "/v1/phone-numbers", &key, json!({})).await;
+    let (status, _) = api
+        .post(&a.base, "/v1/phone-numbers", &key, json!({}))
+        .await;
     assert_eq!(status.as_u16(), 201);
     let first = receiver.wait_for(1).await;
     // Once the failed attempt is recorded (the retry scheduled), crash.
     for _ in 0..100 {
         let (_, body) = api
-            .get(&a.base, &format!("/v1/webhook-endpoints/{hook}/deliveries"), &key)
+            .get(
+                &a.base,
+                &format!("/v1/webhook-endpoints/{hook}/deliveries"),
+                &key,
+            )
             .await;
         if body["data"][0]["attempts"] == 1 {
             break;
@@ -66,7 +72,11 @@ async fn a_pending_delivery_survives_kill_9() {
     let mut delivered = None;
     for _ in 0..100 {
         let (_, body) = api
-            .get(&b.base, &format!("/v1/webhook-endpoints/{hook}/deliveries"), &key)
+            .get(
+                &b.base,
+                &format!("/v1/webhook-endpoints/{hook}/deliveries"),
+                &key,
+            )
             .await;
         if body["data"][0]["status"] == "succeeded" {
             delivered = Some(body["data"][0].clone());
@@ -102,10 +112,15 @@ async fn two_instances_deliver_each_event_once() {
     let got = receiver.received().len().max(got.len());
     let mut per_event: HashMap<String, usize> = HashMap::new();
     for r in receiver.received() {
-        *per_event.entry(r.header("webhook-id").to_owned()).or_default() += 1;
+        *per_event
+            .entry(r.header("webhook-id").to_owned())
+            .or_default() += 1;
     }
     assert_eq!(per_event.len(), EVENTS, "every event delivered");
-    assert!(per_event.values().all(|n| *n == 1), "no event delivered twice");
+    assert!(
+        per_event.values().all(|n| *n == 1),
+        "no event delivered twice"
+    );
     assert_eq!(got, EVENTS);
     a.stop();
     b.stop();

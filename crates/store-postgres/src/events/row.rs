@@ -23,7 +23,7 @@ struct StoredCheck {
 }
 
 /// An `events` row, read and written (`seq` is the database's).
-#[derive(Debug, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 // NULL for `None`, so the INSERT has one text (one prepared statement).
 #[diesel(treat_none_as_default_value = false)]

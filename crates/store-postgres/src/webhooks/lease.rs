@@ -95,7 +95,7 @@ pub(super) fn lease_due(
         // RETURNING keeps no order of its own.
         rows.sort_by_key(|row| (row.next_attempt_at, row.id));
         let seqs: Vec<i64> = rows.iter().map(|row| row.event_seq).collect();
-        let mut stored_events: HashMap<i64, (String, String, EventRow)> = events::table
+        let stored_events: HashMap<i64, (String, String, EventRow)> = events::table
             .filter(events::seq.eq_any(&seqs))
             .select((events::seq, events::id, events::kind, EventRow::as_select()))
             .load::<(i64, String, String, EventRow)>(conn)?
@@ -122,12 +122,13 @@ pub(super) fn lease_due(
         for row in rows {
             let raw_id = row.id;
             // Both are there (the delivery's foreign keys hold them);
-            // several deliveries of a batch may go to one endpoint.
-            let event = stored_events.remove(&row.event_seq);
+            // several deliveries of a batch may be of one event, or go to
+            // one endpoint.
+            let event = stored_events.get(&row.event_seq);
             let target = targets.get(&row.endpoint_id);
             let decoded = match (event, target) {
                 (Some((event_id, kind, event_row)), Some(target)) => {
-                    decode(row, &event_id, &kind, event_row, target.clone(), now)
+                    decode(row, event_id, kind, event_row.clone(), target.clone(), now)
                 }
                 _ => Err(RepoError::Unexpected("event or endpoint missing".into()).into()),
             };

@@ -20,6 +20,12 @@ use super::deliveries::CHANNEL;
 const MIN_PAUSE: Duration = Duration::from_millis(500);
 const MAX_PAUSE: Duration = Duration::from_secs(30);
 
+/// After a notification, the waiters are woken once more this much later:
+/// a transaction that committed deliveries alongside the notifying one
+/// skipped its own notification (see the `events_fan_out` trigger), and
+/// may have committed just after the workers looked.
+const TRAILING_WAKE: Duration = Duration::from_millis(100);
+
 /// The store's wake-up signal for delivery workers.
 pub(crate) struct DeliverySignal {
     wake: Arc<Notify>,
@@ -115,8 +121,8 @@ async fn listen(config: Config, wake: Arc<Notify>) {
     }
 }
 
-/// One connection: `LISTEN`, then a wake per notification until the
-/// connection ends.
+/// One connection: `LISTEN`, then a wake per notification (and a
+/// trailing one, see [`TRAILING_WAKE`]) until the connection ends.
 async fn session(
     config: &Config,
     wake: &Notify,
@@ -127,8 +133,15 @@ async fn session(
     let listen = client.batch_execute(&statement);
     tokio::pin!(listen);
     let mut listening = false;
+    let trailing = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(trailing);
+    let mut trailing_armed = false;
     loop {
         tokio::select! {
+            () = &mut trailing, if trailing_armed => {
+                trailing_armed = false;
+                wake_all(wake);
+            }
             done = &mut listen, if !listening => {
                 done?;
                 listening = true;
@@ -139,7 +152,15 @@ async fn session(
             }
             message = futures::future::poll_fn(|cx| connection.poll_message(cx)) => {
                 match message {
-                    Some(Ok(AsyncMessage::Notification(_))) => wake_all(wake),
+                    Some(Ok(AsyncMessage::Notification(_))) => {
+                        wake_all(wake);
+                        if !trailing_armed {
+                            trailing
+                                .as_mut()
+                                .reset(tokio::time::Instant::now() + TRAILING_WAKE);
+                            trailing_armed = true;
+                        }
+                    }
                     Some(Ok(_)) => {}
                     Some(Err(error)) => return Err(error),
                     None => return Ok(()),

@@ -9,3 +9,4 @@ mod jobs;
 mod pool;
 mod races;
 mod support;
+mod webhooks;
