@@ -16,8 +16,8 @@ mod jobs;
 mod numbers;
 mod state;
 mod tenancy;
-mod webhooks;
 mod tenancy_lists;
+mod webhooks;
 
 use std::fmt;
 

@@ -31,8 +31,8 @@ mod prepared;
 mod rows;
 mod schema;
 mod tenancy;
-mod webhooks;
 mod tenancy_lists;
+mod webhooks;
 
 use std::any::Any;
 use std::fmt;

@@ -79,7 +79,7 @@ struct VerificationJson<'a> {
 #[serde(untagged)]
 enum DataJson<'a> {
     Number {
-        phone_number: PhoneNumberJson,
+        phone_number: Box<PhoneNumberJson>,
         version: i64,
         changed_by: Option<ActorJson>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,7 +139,7 @@ pub fn event_body(event: &Event) -> Result<Vec<u8>, serde_json::Error> {
             changed_by,
             checks,
         } => DataJson::Number {
-            phone_number: number.into(),
+            phone_number: Box::new(number.into()),
             version: number.version().get(),
             changed_by: changed_by.map(|a: Actor| ActorJson {
                 user_id: a.user_id.get(),
