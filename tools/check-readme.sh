@@ -20,7 +20,7 @@ script=$(awk '/^## A walk through the API/{on=1} /^## Configuration/{on=0} on' R
 transcript=$(bash -e -c "$script" 2>&1)
 echo "$transcript"
 if grep -q '"status":5' <<<"$transcript"; then echo "README walk-through hit a 5xx" >&2; exit 1; fi
-for expected in '"matched_on":"area_code"' '"matched_on":"city"' 'precondition_failed' '"change":"assigned"' '"result":"failed"' '"org_id":2' '"key":"tpk_' ; do
+for expected in '"matched_on":"area_code"' '"matched_on":"city"' 'precondition_failed' '"change":"assigned"' '"result":"failed"' '"org_id":2' '"key":"tpk_' '"type":"phone_number.assigned"' ; do
   grep -q "$expected" <<<"$transcript" || { echo "README walk-through: expected $expected" >&2; exit 1; }
 done
 echo "README walk-through OK"
