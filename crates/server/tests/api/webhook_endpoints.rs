@@ -232,3 +232,62 @@ async fn without_a_secret_key_endpoints_cannot_be_created() {
     assert!(r.body["detail"].as_str().unwrap().contains("THUNDERPHONE_SECRET_KEY"));
     app.stop().await;
 }
+
+/// The outcomes the system records: a provider that gives up
+/// (`provisioning_failed`, changed by nobody) and a passing verification
+/// (`verified`, with its checks).
+#[tokio::test]
+async fn provider_failures_and_passed_verifications_are_events_too() {
+    use std::sync::Arc;
+    use thunderphone_ports::{NumberProvider, ProviderError};
+    struct Down;
+    #[async_trait::async_trait]
+    impl NumberProvider for Down {
+        fn inventory(&self) -> thunderphone_ports::Inventory {
+            thunderphone_ports::Inventory::DemoPool
+        }
+        async fn search(
+            &self,
+            _: &thunderphone_ports::NumberQuery,
+            _: usize,
+        ) -> Result<Vec<thunderphone_domain::E164>, ProviderError> {
+            Ok(vec![])
+        }
+        async fn activate(&self, _: &thunderphone_domain::E164) -> Result<(), ProviderError> {
+            Err(ProviderError::Rejected("number unavailable upstream".into()))
+        }
+        async fn release(&self, _: &thunderphone_domain::E164) -> Result<(), ProviderError> {
+            Ok(())
+        }
+    }
+    let overrides = thunderphone_server::Overrides {
+        provider: Some(Arc::new(Down)),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(config("1h"), overrides).await;
+    let receiver = Receiver::start().await;
+    let t = app.tenant("admin").await;
+    endpoint(
+        &app,
+        &t,
+        &receiver.url(),
+        Some(&["phone_number.provisioning_failed", "phone_number.verified"]),
+    )
+    .await;
+    app.provision(&t.key, json!({})).await;
+    let failed = receiver.wait_for_type("phone_number.provisioning_failed").await.json();
+    assert_eq!(failed["data"]["phone_number"]["status"], "failed");
+    assert_eq!(failed["data"]["changed_by"], serde_json::Value::Null);
+
+    let good = app.sip_connection(&t.key, "sip:good.example.com").await;
+    let r = app.import(&t.key, good, &["+14155552109"]).await;
+    let id = r.body["data"][0]["id"].as_i64().unwrap();
+    let r = app.post(&format!("/v1/phone-numbers/{id}/verify-voip"), &t.key, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let verified = receiver.wait_for_type("phone_number.verified").await.json();
+    assert_eq!(verified["data"]["verification"]["result"], "verified");
+    assert_eq!(verified["data"]["phone_number"]["status"], "active");
+    assert!(verified["data"]["verification"]["checks"].as_array().unwrap().iter().all(|c| c["passed"] == true));
+    assert_eq!(receiver.received().len(), 2, "only the subscribed types");
+    app.stop().await;
+}
