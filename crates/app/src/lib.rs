@@ -129,7 +129,7 @@ impl App {
     /// `Unavailable` when it does not, or not in time.
     pub async fn ready(&self) -> Result<(), AppError> {
         match tokio::time::timeout(PROBE_BOUND, self.ports.health.ping()).await {
-            Ok(answer) => Ok(answer?),
+            Ok(answer) => answer.map_err(AppError::store),
             Err(_) => Err(AppError::Unavailable(format!(
                 "the store did not answer within {} s",
                 PROBE_BOUND.as_secs()
@@ -145,7 +145,7 @@ impl App {
     pub async fn store_stats(&self) -> Result<Option<StoreStats>, AppError> {
         let now = self.ports.clock.now();
         match tokio::time::timeout(PROBE_BOUND, self.ports.health.stats(now)).await {
-            Ok(answer) => Ok(answer?),
+            Ok(answer) => answer.map_err(AppError::store),
             Err(_) => Err(AppError::Unavailable(format!(
                 "the store did not answer within {} s",
                 PROBE_BOUND.as_secs()

@@ -5,10 +5,11 @@ use thunderphone_domain::{
     VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, ListCursor, NumberChange, NumberFilter, Page, PageRequest, RepoError,
+    Authenticated, ListCursor, NumberChange, NumberFilter, Page, PageRequest, Reference, RepoError,
 };
 
 use crate::api_keys::lookup_hash;
+use crate::error::{StoreResult, reference_error};
 use crate::{App, AppError, IfMatch};
 
 /// How often a read-modify-write is retried when another writer got in
@@ -50,7 +51,8 @@ impl App {
         self.ports
             .numbers
             .find_number(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound(NUMBER))
     }
 
@@ -71,7 +73,8 @@ impl App {
             .ports
             .numbers
             .find_number_for_key(&lookup_hash(bearer)?, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::Unauthorized)?;
         Ok(Authenticated {
             principal: read.principal,
@@ -93,7 +96,8 @@ impl App {
         self.ports
             .numbers
             .list_numbers_for_key(&lookup_hash(bearer)?, &filter, page)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::Unauthorized)
     }
 
@@ -107,11 +111,11 @@ impl App {
         filter: NumberFilter,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<PhoneNumber, ListCursor>, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .numbers
             .list_numbers(caller.org_id, &filter, page)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// `PUT`/`PATCH /v1/phone-numbers/{id}`. A request that changes nothing
@@ -137,6 +141,7 @@ impl App {
             Some(number),
             id,
             if_match.as_ref(),
+            reference_error,
             |number, now| Ok(number.update(update.agents, update.status, now)?),
         )
         .await
@@ -155,7 +160,8 @@ impl App {
                     .ports
                     .agents
                     .find_agent(caller.org_id, agent)
-                    .await?
+                    .await
+                    .map_err(AppError::store)?
                     .is_none()
             {
                 errors.push(crate::FieldError::new(
@@ -180,18 +186,20 @@ impl App {
         if_match: Option<&IfMatch>,
         transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
-        self.modify_from(caller, None, id, if_match, transition)
+        self.modify_from(caller, None, id, if_match, reference_error, transition)
             .await
     }
 
-    /// [`App::modify`] starting from a number the caller has just read, to
-    /// save a round trip.
-    async fn modify_from(
+    /// [`App::modify`] starting from a number the caller has just read (to
+    /// save a round trip), reporting a referenced record the write finds
+    /// missing with `missing_reference`.
+    pub(crate) async fn modify_from(
         &self,
         caller: &Principal,
         mut first_read: Option<PhoneNumber>,
         id: PhoneNumberId,
         if_match: Option<&IfMatch>,
+        missing_reference: fn(Reference) -> AppError,
         transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
         for _ in 0..MAX_WRITE_RETRIES {
@@ -216,7 +224,10 @@ impl App {
                     }
                 }
                 Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
-                Err(other) => return Err(other.into()),
+                Err(RepoError::InvalidReference(reference)) => {
+                    return Err(missing_reference(reference));
+                }
+                Err(other) => return Err(AppError::store(other)),
             }
         }
         Err(AppError::Unavailable(format!(
@@ -239,15 +250,12 @@ impl App {
         let number = self.get_number(caller, id).await?;
         IfMatch::check(if_match.as_ref(), number.version())?;
         let expected = matches!(if_match, Some(IfMatch::Versions(_))).then_some(number.version());
-        let deleted = match self
+        let deleted = self
             .ports
             .numbers
             .delete_number(caller.org_id, id, expected)
             .await
-        {
-            Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
-            other => other?,
-        };
+            .not_found_as(NUMBER)?;
         if deleted.source() == thunderphone_domain::Source::Demo {
             let provider = self.ports.provider.clone();
             tokio::spawn(async move {
@@ -270,14 +278,10 @@ impl App {
         id: PhoneNumberId,
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, AppError> {
-        match self
-            .ports
+        self.ports
             .numbers
             .list_versions(caller.org_id, id, page)
             .await
-        {
-            Err(RepoError::NotFound) => Err(AppError::NotFound(NUMBER)),
-            other => Ok(other?),
-        }
+            .not_found_as(NUMBER)
     }
 }

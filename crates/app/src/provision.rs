@@ -184,7 +184,8 @@ impl App {
                             now,
                             Some(caller.actor()),
                         )
-                        .await?
+                        .await
+                        .map_err(AppError::store)?
                 }
                 Inventory::Carrier => {
                     let candidates = self
@@ -199,7 +200,8 @@ impl App {
                     self.ports
                         .numbers
                         .claim_first_free(caller.org_id, &candidates, now, Some(caller.actor()))
-                        .await?
+                        .await
+                        .map_err(AppError::store)?
                 }
             };
             if let Some(number) = claimed {

@@ -50,7 +50,8 @@ impl App {
             .ports
             .connections
             .find_connection_credentials(caller.org_id, connection_id)
-            .await?
+            .await
+            .map_err(AppError::store)?
         else {
             return Err(AppError::NotVerifiable(
                 "the number's VoIP connection no longer exists".into(),

@@ -16,6 +16,7 @@ mod provider;
 mod queue;
 mod rate_limit;
 mod repository;
+mod unexpected;
 mod vault;
 mod verifier;
 
@@ -32,6 +33,7 @@ pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
     NumberRepository, TenancyRepository, VoipConnectionRepository,
 };
+pub use unexpected::Unexpected;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::{CheckOutcome, VoipVerifier};
 

@@ -102,7 +102,7 @@ impl State {
     ) -> Result<Option<PhoneNumber>, RepoError> {
         // The port allows no other error: an unknown org is a caller bug.
         if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::Unexpected(format!(
+            return Err(RepoError::unexpected(format!(
                 "org {org_id} does not exist"
             )));
         }
@@ -135,7 +135,7 @@ impl State {
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
         if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::Unexpected(format!(
+            return Err(RepoError::unexpected(format!(
                 "org {org_id} does not exist"
             )));
         }
@@ -221,7 +221,7 @@ impl State {
             || new.source() != old.source()
             || new.created_at() != old.created_at()
         {
-            return Err(RepoError::Unexpected(format!(
+            return Err(RepoError::unexpected(format!(
                 "change of number {} is not a successor of version {expected}",
                 old.id()
             )));

@@ -19,7 +19,7 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
-    RepoError,
+    RepoError, Unexpected,
 };
 
 use crate::PgStore;
@@ -119,14 +119,14 @@ const ORG_KEY: &str = "phone_numbers_org_id_fkey";
 /// The claims may only answer `Unexpected` for an unknown org (a caller
 /// bug).
 fn unknown_org(org_id: OrgId) -> Failure {
-    RepoError::Unexpected(format!("org {org_id} does not exist")).into()
+    RepoError::unexpected(format!("org {org_id} does not exist")).into()
 }
 
 /// The claims may only fail with `Unavailable` or `Unexpected`.
 fn claim_error(error: RepoError) -> RepoError {
     match error {
         RepoError::Unavailable(_) | RepoError::Unexpected(_) => error,
-        other => RepoError::Unexpected(other.to_string()),
+        other => Unexpected::new(other).into(),
     }
 }
 

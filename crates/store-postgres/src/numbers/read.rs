@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(found[8], Ok(None), "revoked key");
         assert_eq!(found[9], Ok(None), "unknown key");
         assert!(
-            matches!(&found[10], Err(RepoError::Unexpected(m)) if m.contains("invalid")),
+            matches!(&found[10], Err(RepoError::Unexpected(m)) if m.to_string().contains("invalid")),
             "{:?}",
             found[10]
         );
