@@ -26,9 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, Clock, CredentialVault, IdempotencyStore, NumberProvider,
-    NumberRepository, StoreHealth, StoreStats, TenancyRepository, VoipConnectionRepository,
-    VoipVerifier,
+    ActivationQueue, AgentRepository, Clock, CredentialVault, IdempotencyStore, KeyedReads,
+    NumberProvider, NumberRepository, StoreHealth, StoreStats, TenancyRepository,
+    VoipConnectionRepository, VoipVerifier,
 };
 
 pub use activation::ActivationPolicy;
@@ -53,6 +53,8 @@ pub use verify::{VerificationReport, Verified};
 pub struct Ports {
     /// Numbers, versions and the demo pool.
     pub numbers: Arc<dyn NumberRepository>,
+    /// The hottest reads, authenticated in the same store call.
+    pub keyed: Arc<dyn KeyedReads>,
     /// Agents.
     pub agents: Arc<dyn AgentRepository>,
     /// VoIP connections.

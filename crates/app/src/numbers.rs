@@ -71,7 +71,7 @@ impl App {
     ) -> Result<Authenticated<Result<PhoneNumber, AppError>>, AppError> {
         let read = self
             .ports
-            .numbers
+            .keyed
             .find_number_for_key(&lookup_hash(bearer)?, id)
             .await
             .map_err(AppError::store)?
@@ -94,7 +94,7 @@ impl App {
         page: PageRequest<ListCursor>,
     ) -> Result<Authenticated<Page<PhoneNumber, ListCursor>>, AppError> {
         self.ports
-            .numbers
+            .keyed
             .list_numbers_for_key(&lookup_hash(bearer)?, &filter, page)
             .await
             .map_err(AppError::store)?

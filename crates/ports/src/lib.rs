@@ -10,6 +10,7 @@ mod clock;
 mod error;
 mod health;
 mod idempotency;
+mod keyed;
 mod outbound;
 mod page;
 mod provider;
@@ -24,14 +25,15 @@ pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
+pub use keyed::{Authenticated, KeyedReads};
 pub use outbound::{LookupFailure, OutboundError, OutboundGate, RefusedRange};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
 pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
-    AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
-    NumberRepository, TenancyRepository, VoipConnectionRepository,
+    AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
+    TenancyRepository, VoipConnectionRepository,
 };
 pub use unexpected::Unexpected;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
@@ -40,8 +42,8 @@ pub use verifier::{CheckOutcome, VoipVerifier};
 #[cfg(feature = "mock")]
 pub use {
     clock::MockClock, health::MockStoreHealth, idempotency::MockIdempotencyStore,
-    outbound::MockOutboundGate, provider::MockNumberProvider, queue::MockActivationQueue,
-    rate_limit::MockRateLimitStore, repository::MockAgentRepository,
+    keyed::MockKeyedReads, outbound::MockOutboundGate, provider::MockNumberProvider,
+    queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
     repository::MockNumberRepository, repository::MockTenancyRepository,
     repository::MockVoipConnectionRepository, vault::MockCredentialVault,
     verifier::MockVoipVerifier,

@@ -114,6 +114,7 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
     };
     let ports = Ports {
         numbers: store.clone(),
+        keyed: store.clone(),
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),

@@ -70,6 +70,7 @@ impl Running {
 /// Every storage port, backed by one store.
 struct Storage {
     numbers: Arc<dyn thunderphone_ports::NumberRepository>,
+    keyed: Arc<dyn thunderphone_ports::KeyedReads>,
     agents: Arc<dyn thunderphone_ports::AgentRepository>,
     connections: Arc<dyn thunderphone_ports::VoipConnectionRepository>,
     tenancy: Arc<dyn thunderphone_ports::TenancyRepository>,
@@ -82,6 +83,7 @@ impl Storage {
     fn from<S>(store: Arc<S>) -> Self
     where
         S: thunderphone_ports::NumberRepository
+            + thunderphone_ports::KeyedReads
             + thunderphone_ports::AgentRepository
             + thunderphone_ports::VoipConnectionRepository
             + thunderphone_ports::TenancyRepository
@@ -92,6 +94,7 @@ impl Storage {
     {
         Self {
             numbers: store.clone(),
+            keyed: store.clone(),
             agents: store.clone(),
             connections: store.clone(),
             tenancy: store.clone(),
@@ -174,6 +177,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
     let ports = Ports {
         vault: Arc::new(vault(config)?),
         numbers: storage.numbers,
+        keyed: storage.keyed,
         agents: storage.agents,
         connections: storage.connections,
         tenancy: storage.tenancy,

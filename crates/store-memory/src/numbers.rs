@@ -8,8 +8,8 @@ use thunderphone_domain::{
     Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
-    Reference, RepoError,
+    Authenticated, KeyedReads, ListCursor, NumberChange, NumberFilter, NumberRepository, Page,
+    PageRequest, Reference, RepoError,
 };
 
 use crate::MemoryStore;
@@ -319,33 +319,6 @@ impl NumberRepository for MemoryStore {
         Ok(self.lock().org_number(org_id, id).map(|s| s.number.clone()))
     }
 
-    async fn find_number_for_key(
-        &self,
-        key_hash: &str,
-        id: PhoneNumberId,
-    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        let state = self.lock();
-        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
-            principal,
-            value: state
-                .org_number(principal.org_id, id)
-                .map(|s| s.number.clone()),
-        }))
-    }
-
-    async fn list_numbers_for_key(
-        &self,
-        key_hash: &str,
-        filter: &NumberFilter,
-        page: PageRequest<ListCursor>,
-    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
-        let state = self.lock();
-        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
-            principal,
-            value: state.list_numbers(principal.org_id, filter, page),
-        }))
-    }
-
     async fn find_number_unscoped(
         &self,
         id: PhoneNumberId,
@@ -382,5 +355,37 @@ impl NumberRepository for MemoryStore {
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, RepoError> {
         self.lock().list_versions(org_id, id, page)
+    }
+}
+
+/// The keyed reads take the lock once for the key and the read, so they
+/// see one state, as the Postgres store's single statement does.
+#[async_trait]
+impl KeyedReads for MemoryStore {
+    async fn find_number_for_key(
+        &self,
+        key_hash: &str,
+        id: PhoneNumberId,
+    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state
+                .org_number(principal.org_id, id)
+                .map(|s| s.number.clone()),
+        }))
+    }
+
+    async fn list_numbers_for_key(
+        &self,
+        key_hash: &str,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state.list_numbers(principal.org_id, filter, page),
+        }))
     }
 }

@@ -6,14 +6,10 @@ use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret};
 use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
 
-use super::api::{self, Account};
-use crate::ConfigError;
-use crate::RetryPolicy;
-use crate::http::{ApiError, HttpApi, check_base_url, parse_numbers};
-
-/// Most candidates one search asks for (Twilio allows up to 1000 a page;
-/// the store only needs a few it can try in turn).
-const MAX_SEARCH: usize = 100;
+use super::api::{self, Account, IncomingNumber};
+use crate::http::{ApiError, HttpApi, check_base_url};
+use crate::pool::{self, PoolCarrier, SearchNames};
+use crate::{ConfigError, RetryPolicy};
 
 /// How to reach ThunderPhone's Twilio account.
 #[derive(Debug, Clone)]
@@ -96,62 +92,36 @@ impl TwilioProvider {
     }
 }
 
-/// The query parameters of a local-number search.
-fn search_params(query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
-    let mut params = match query {
-        NumberQuery::AreaCode(code) => vec![("AreaCode", code.as_str().to_owned())],
-        NumberQuery::City { city, state } => {
-            let mut p = vec![("InLocality", city.as_str().to_owned())];
-            if let Some(state) = state {
-                p.push(("InRegion", state.as_str().to_owned()));
-            }
-            p
-        }
-        NumberQuery::State(state) => vec![("InRegion", state.as_str().to_owned())],
-        NumberQuery::Any => Vec::new(),
-    };
-    params.push(("PageSize", limit.clamp(1, MAX_SEARCH).to_string()));
-    params
-}
-
 #[async_trait]
-impl NumberProvider for TwilioProvider {
-    fn inventory(&self) -> Inventory {
-        Inventory::Carrier
+impl PoolCarrier for TwilioProvider {
+    const VENDOR: &'static str = "twilio";
+    const SEARCH: SearchNames = SearchNames {
+        fixed: &[],
+        area_code: "AreaCode",
+        city: "InLocality",
+        state: "InRegion",
+        limit: "PageSize",
+    };
+    type Held = IncomingNumber;
+
+    async fn available(
+        &self,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Vec<String>, ApiError> {
+        self.account().available_local(params).await
     }
 
-    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let numbers = self
-            .account()
-            .available_local(search_params(query, limit))
-            .await
-            .map_err(ApiError::into_provider)?;
-        Ok(parse_numbers("twilio", numbers)
-            .into_iter()
-            .take(limit)
-            .collect())
+    async fn find(&self, number: &E164) -> Result<Option<IncomingNumber>, ApiError> {
+        self.account().find_incoming(number).await
     }
 
-    /// Looks the number up first, so an attempt after a purchase that went
-    /// through (but whose answer was lost) succeeds instead of buying twice.
-    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+    /// Buys the number. A refused purchase may be the echo of an earlier
+    /// one that did go through (a retried POST): if the number is ours,
+    /// we're done.
+    async fn acquire(&self, number: &E164) -> Result<(), ProviderError> {
         let account = self.account();
-        if account
-            .find_incoming(number)
-            .await
-            .map_err(ApiError::into_provider)?
-            .is_some()
-        {
-            tracing::debug!(%number, "already in the Twilio account");
-            return Ok(());
-        }
         match account.buy(number, &self.voice_url).await {
             Ok(()) => Ok(()),
-            // A refused purchase may be the echo of an earlier one that did
-            // go through (a retried POST): if the number is ours, we're done.
             Err(error @ ApiError::Status { .. }) if error.status().is_some_and(|s| s < 500) => {
                 match account.find_incoming(number).await {
                     Ok(Some(_)) => Ok(()),
@@ -162,21 +132,29 @@ impl NumberProvider for TwilioProvider {
         }
     }
 
-    /// A number that is not in the account (any more) is already released.
+    async fn give_back(&self, held: IncomingNumber) -> Result<(), ApiError> {
+        self.account().delete_incoming(&held.sid).await
+    }
+}
+
+#[async_trait]
+impl NumberProvider for TwilioProvider {
+    fn inventory(&self) -> Inventory {
+        Inventory::Carrier
+    }
+
+    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
+        pool::search(self, query, limit).await
+    }
+
+    /// Looks the number up first, so an attempt after a purchase that went
+    /// through (but whose answer was lost) succeeds instead of buying twice.
+    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+        pool::activate(self, number).await
+    }
+
     async fn release(&self, number: &E164) -> Result<(), ProviderError> {
-        let account = self.account();
-        let Some(incoming) = account
-            .find_incoming(number)
-            .await
-            .map_err(ApiError::into_provider)?
-        else {
-            return Ok(());
-        };
-        match account.delete_incoming(&incoming.sid).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.status() == Some(404) => Ok(()),
-            Err(error) => Err(error.into_provider()),
-        }
+        pool::release(self, number).await
     }
 }
 
@@ -196,7 +174,8 @@ mod tests {
             panic!("valid values")
         };
         let names = |q: &NumberQuery, limit| {
-            search_params(q, limit)
+            TwilioProvider::SEARCH
+                .params(q, limit)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
