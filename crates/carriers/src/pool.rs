@@ -3,11 +3,11 @@
 //! (a number already in the account is done, so an attempt whose answer
 //! was lost is not paid for twice); release leaves alone a number the
 //! account does not hold. Each carrier supplies only its vendor's calls
-//! ([`PoolCarrier`]).
+//! ([`PoolCarrier`]); [`CarrierPool`] makes it a number provider.
 
 use async_trait::async_trait;
 use thunderphone_domain::E164;
-use thunderphone_ports::{NumberQuery, ProviderError};
+use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
 
 use crate::http::{ApiError, parse_numbers};
 
@@ -16,7 +16,7 @@ use crate::http::{ApiError, parse_numbers};
 const MAX_SEARCH: usize = 100;
 
 /// How a vendor names the parameters of a number search.
-pub(crate) struct SearchNames {
+pub struct SearchNames {
     /// Pairs every search carries, first.
     pub fixed: &'static [(&'static str, &'static str)],
     /// The area code.
@@ -32,7 +32,7 @@ pub(crate) struct SearchNames {
 impl SearchNames {
     /// The parameters of a search for `query`, asking for `limit` numbers
     /// (at least 1, at most [`MAX_SEARCH`]).
-    pub(crate) fn params(&self, query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
+    pub fn params(&self, query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
         let mut params: Vec<_> = self
             .fixed
             .iter()
@@ -56,7 +56,7 @@ impl SearchNames {
 
 /// The vendor calls of a carrier account behind the pool.
 #[async_trait]
-pub(crate) trait PoolCarrier: Send + Sync {
+pub trait PoolCarrier: Send + Sync {
     /// The vendor, in logs and errors.
     const VENDOR: &'static str;
     /// The vendor's names of the search parameters.
@@ -78,9 +78,42 @@ pub(crate) trait PoolCarrier: Send + Sync {
     async fn give_back(&self, held: Self::Held) -> Result<(), ApiError>;
 }
 
-/// [`thunderphone_ports::NumberProvider::search`]: up to `limit` valid
-/// numbers on offer for `query`.
-pub(crate) async fn search<C: PoolCarrier>(
+/// A carrier account behind the pool, as the pool's
+/// [`NumberProvider`]: the shared shape around the vendor calls of `C`.
+#[derive(Debug, Clone)]
+pub struct CarrierPool<C>(C);
+
+impl<C> CarrierPool<C> {
+    /// The provider over a carrier's calls.
+    pub(crate) fn over(carrier: C) -> Self {
+        Self(carrier)
+    }
+}
+
+#[async_trait]
+impl<C: PoolCarrier + 'static> NumberProvider for CarrierPool<C> {
+    fn inventory(&self) -> Inventory {
+        Inventory::Carrier
+    }
+
+    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
+        search(&self.0, query, limit).await
+    }
+
+    /// Looks the number up first, so an attempt after an acquisition that
+    /// went through (but whose answer was lost) succeeds instead of paying
+    /// twice.
+    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+        activate(&self.0, number).await
+    }
+
+    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
+        release(&self.0, number).await
+    }
+}
+
+/// Up to `limit` valid numbers on offer for `query`.
+async fn search<C: PoolCarrier>(
     carrier: &C,
     query: &NumberQuery,
     limit: usize,
@@ -98,12 +131,9 @@ pub(crate) async fn search<C: PoolCarrier>(
         .collect())
 }
 
-/// [`thunderphone_ports::NumberProvider::activate`]: a number already in
-/// the account is activated; otherwise the carrier acquires it.
-pub(crate) async fn activate<C: PoolCarrier>(
-    carrier: &C,
-    number: &E164,
-) -> Result<(), ProviderError> {
+/// A number already in the account is activated; otherwise the carrier
+/// acquires it.
+async fn activate<C: PoolCarrier>(carrier: &C, number: &E164) -> Result<(), ProviderError> {
     if carrier
         .find(number)
         .await
@@ -116,12 +146,8 @@ pub(crate) async fn activate<C: PoolCarrier>(
     carrier.acquire(number).await
 }
 
-/// [`thunderphone_ports::NumberProvider::release`]: a number that is not
-/// in the account (any more) is already released.
-pub(crate) async fn release<C: PoolCarrier>(
-    carrier: &C,
-    number: &E164,
-) -> Result<(), ProviderError> {
+/// A number that is not in the account (any more) is already released.
+async fn release<C: PoolCarrier>(carrier: &C, number: &E164) -> Result<(), ProviderError> {
     let Some(held) = carrier
         .find(number)
         .await

@@ -100,12 +100,6 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        // The port allows no other error: an unknown org is a caller bug.
-        if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::unexpected(format!(
-                "org {org_id} does not exist"
-            )));
-        }
         let free = area_codes
             .iter()
             .flat_map(|code| code.demo_pool_numbers())
@@ -114,6 +108,7 @@ impl State {
     }
 
     /// Creates `free` (if any) as a provisioning demo number with its job.
+    /// An unknown org is reported whether or not a number was free.
     fn claim_free(
         &mut self,
         org_id: OrgId,
@@ -121,6 +116,12 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
+        // The port allows no other error: an unknown org is a caller bug.
+        if !self.orgs.contains_key(&org_id) {
+            return Err(RepoError::unexpected(format!(
+                "org {org_id} does not exist"
+            )));
+        }
         let Some(free) = free else { return Ok(None) };
         let number = self.create_number(NewPhoneNumber::demo(org_id, free, now), actor)?;
         self.start_job(&number);
@@ -134,11 +135,6 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::unexpected(format!(
-                "org {org_id} does not exist"
-            )));
-        }
         let free = candidates
             .iter()
             .find(|n| !self.held.contains_key(*n))

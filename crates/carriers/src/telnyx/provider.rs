@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret};
-use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
+use thunderphone_ports::ProviderError;
 
 use super::api::{self, Account, NumberOrder, PhoneNumberRecord};
 use crate::http::{ApiError, HttpApi, check_base_url};
-use crate::pool::{self, PoolCarrier, SearchNames};
+use crate::pool::{CarrierPool, PoolCarrier, SearchNames};
 use crate::{ConfigError, RetryPolicy};
 
 /// How to reach ThunderPhone's Telnyx account.
@@ -45,8 +45,12 @@ impl TelnyxConfig {
 
 /// Telnyx as the pool's carrier: searches US numbers, orders the one the
 /// store picked and waits for the order, releases numbers after DELETE.
+pub type TelnyxProvider = CarrierPool<TelnyxAccount>;
+
+/// ThunderPhone's Telnyx account, as the pool reaches it: the vendor calls
+/// behind [`TelnyxProvider`].
 #[derive(Debug, Clone)]
-pub struct TelnyxProvider {
+pub struct TelnyxAccount {
     http: HttpApi,
     base_url: String,
     api_key: Secret,
@@ -61,7 +65,7 @@ impl TelnyxProvider {
     /// [`ConfigError`] for a bad base URL or an HTTP client that cannot be
     /// set up.
     pub fn new(config: TelnyxConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
+        Ok(CarrierPool::over(TelnyxAccount {
             http: HttpApi::new(
                 "telnyx",
                 config.request_timeout,
@@ -72,9 +76,11 @@ impl TelnyxProvider {
             api_key: config.api_key,
             connection_id: config.connection_id.filter(|c| !c.trim().is_empty()),
             poll_interval: config.order_poll_interval,
-        })
+        }))
     }
+}
 
+impl TelnyxAccount {
     fn account(&self) -> Account<'_> {
         Account::new(&self.http, &self.base_url, &self.api_key)
     }
@@ -114,7 +120,7 @@ fn order_reference(number: &E164) -> String {
 }
 
 #[async_trait]
-impl PoolCarrier for TelnyxProvider {
+impl PoolCarrier for TelnyxAccount {
     const VENDOR: &'static str = "telnyx";
     const SEARCH: SearchNames = SearchNames {
         fixed: &[("filter[country_code]", "US")],
@@ -163,30 +169,10 @@ impl PoolCarrier for TelnyxProvider {
     }
 }
 
-#[async_trait]
-impl NumberProvider for TelnyxProvider {
-    fn inventory(&self) -> Inventory {
-        Inventory::Carrier
-    }
-
-    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
-        pool::search(self, query, limit).await
-    }
-
-    /// Idempotent: a number already in the account is a success, and an
-    /// order still pending from an earlier attempt is waited for.
-    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
-        pool::activate(self, number).await
-    }
-
-    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
-        pool::release(self, number).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use thunderphone_domain::{AreaCode, City, UsState};
+    use thunderphone_ports::NumberQuery;
 
     use super::*;
 
@@ -200,7 +186,7 @@ mod tests {
             panic!("valid values")
         };
         let show = |q: &NumberQuery| {
-            TelnyxProvider::SEARCH
+            TelnyxAccount::SEARCH
                 .params(q, 3)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret};
-use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
+use thunderphone_ports::ProviderError;
 
 use super::api::{self, Account, IncomingNumber};
 use crate::http::{ApiError, HttpApi, check_base_url};
-use crate::pool::{self, PoolCarrier, SearchNames};
+use crate::pool::{CarrierPool, PoolCarrier, SearchNames};
 use crate::{ConfigError, RetryPolicy};
 
 /// How to reach ThunderPhone's Twilio account.
@@ -48,8 +48,12 @@ impl TwilioConfig {
 
 /// Twilio as the pool's carrier: searches US local numbers, buys the one
 /// the store picked (idempotently), and releases numbers after DELETE.
+pub type TwilioProvider = CarrierPool<TwilioAccount>;
+
+/// ThunderPhone's Twilio account, as the pool reaches it: the vendor calls
+/// behind [`TwilioProvider`].
 #[derive(Debug, Clone)]
-pub struct TwilioProvider {
+pub struct TwilioAccount {
     http: HttpApi,
     base_url: String,
     account_sid: String,
@@ -68,7 +72,7 @@ impl TwilioProvider {
             return Err(ConfigError::Missing("account_sid"));
         }
         check_base_url("voice_url", &config.voice_url)?;
-        Ok(Self {
+        Ok(CarrierPool::over(TwilioAccount {
             http: HttpApi::new(
                 "twilio",
                 config.request_timeout,
@@ -79,9 +83,11 @@ impl TwilioProvider {
             account_sid: config.account_sid,
             auth_token: config.auth_token,
             voice_url: config.voice_url,
-        })
+        }))
     }
+}
 
+impl TwilioAccount {
     fn account(&self) -> Account<'_> {
         Account::new(
             &self.http,
@@ -93,7 +99,7 @@ impl TwilioProvider {
 }
 
 #[async_trait]
-impl PoolCarrier for TwilioProvider {
+impl PoolCarrier for TwilioAccount {
     const VENDOR: &'static str = "twilio";
     const SEARCH: SearchNames = SearchNames {
         fixed: &[],
@@ -137,30 +143,10 @@ impl PoolCarrier for TwilioProvider {
     }
 }
 
-#[async_trait]
-impl NumberProvider for TwilioProvider {
-    fn inventory(&self) -> Inventory {
-        Inventory::Carrier
-    }
-
-    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
-        pool::search(self, query, limit).await
-    }
-
-    /// Looks the number up first, so an attempt after a purchase that went
-    /// through (but whose answer was lost) succeeds instead of buying twice.
-    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
-        pool::activate(self, number).await
-    }
-
-    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
-        pool::release(self, number).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use thunderphone_domain::{AreaCode, City, UsState};
+    use thunderphone_ports::NumberQuery;
 
     use super::*;
 
@@ -174,7 +160,7 @@ mod tests {
             panic!("valid values")
         };
         let names = |q: &NumberQuery, limit| {
-            TwilioProvider::SEARCH
+            TwilioAccount::SEARCH
                 .params(q, limit)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
