@@ -86,6 +86,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let store = Arc::new(MemoryStore::new());
     let ports = Ports {
         numbers: store.clone(),
+        keyed: store.clone(),
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),

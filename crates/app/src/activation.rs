@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thunderphone_domain::{E164, PhoneNumber, PhoneNumberId, Source, Status};
-use thunderphone_ports::{ActivationJob, NumberChange, ProviderError, RepoError};
+use thunderphone_ports::{ActivationJob, NumberChange, ProviderError, RepoError, Unexpected};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -154,11 +154,11 @@ impl App {
                 let backoff =
                     chrono::Duration::from_std(policy.backoff(attempts)).unwrap_or_default();
                 let due = self.ports.clock.now() + backoff;
-                Ok(self
-                    .ports
+                self.ports
                     .jobs
                     .retry_at(&job, attempts, due, &error)
-                    .await?)
+                    .await
+                    .map_err(AppError::store)
             }
         }
     }
@@ -170,7 +170,13 @@ impl App {
     /// # Errors
     /// Only when the outcome cannot be stored.
     pub async fn run_activation(&self, id: PhoneNumberId) -> Result<(), AppError> {
-        let Some(number) = self.ports.numbers.find_number_unscoped(id).await? else {
+        let Some(number) = self
+            .ports
+            .numbers
+            .find_number_unscoped(id)
+            .await
+            .map_err(AppError::store)?
+        else {
             return Ok(()); // deleted meanwhile: nothing to activate
         };
         if number.source() != Source::Demo || number.status() != Status::Provisioning {
@@ -195,7 +201,12 @@ impl App {
     /// `provisioning`): nothing is activated for a number deleted or
     /// settled meanwhile.
     async fn pending(&self, id: PhoneNumberId) -> Result<Option<PhoneNumber>, AppError> {
-        let number = self.ports.numbers.find_number_unscoped(id).await?;
+        let number = self
+            .ports
+            .numbers
+            .find_number_unscoped(id)
+            .await
+            .map_err(AppError::store)?;
         Ok(number.filter(|n| n.source() == Source::Demo && n.status() == Status::Provisioning))
     }
 
@@ -232,7 +243,13 @@ impl App {
         for _ in 0..crate::numbers::MAX_WRITE_RETRIES {
             let number = match read.take() {
                 Some(number) => number,
-                None => match self.ports.numbers.find_number_unscoped(id).await? {
+                None => match self
+                    .ports
+                    .numbers
+                    .find_number_unscoped(id)
+                    .await
+                    .map_err(AppError::store)?
+                {
                     Some(number) => number,
                     None => return Ok(()),
                 },
@@ -258,12 +275,12 @@ impl App {
                 }
                 Err(RepoError::VersionConflict { .. }) => continue,
                 Err(RepoError::NotFound) => return Ok(()),
-                Err(other) => return Err(other.into()),
+                Err(other) => return Err(AppError::store(other)),
             }
         }
-        Err(AppError::Unexpected(format!(
+        Err(AppError::Unexpected(Unexpected::msg(format!(
             "number {id} kept changing while recording its activation"
-        )))
+        ))))
     }
 }
 

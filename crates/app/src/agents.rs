@@ -1,8 +1,9 @@
 //! Agents of an org (API.md §12).
 
 use thunderphone_domain::{Agent, AgentId, DisplayName, Principal};
-use thunderphone_ports::{ListCursor, Page, PageRequest, RepoError};
+use thunderphone_ports::{ListCursor, Page, PageRequest};
 
+use crate::error::StoreResult;
 use crate::{App, AppError};
 
 const AGENT: &str = "agent";
@@ -18,11 +19,11 @@ impl App {
         name: DisplayName,
     ) -> Result<Agent, AppError> {
         let now = self.ports.clock.now();
-        Ok(self
-            .ports
+        self.ports
             .agents
             .create_agent(caller.org_id, name, now)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// An agent of the caller's org.
@@ -33,7 +34,8 @@ impl App {
         self.ports
             .agents
             .find_agent(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound(AGENT))
     }
 
@@ -46,7 +48,11 @@ impl App {
         caller: &Principal,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<Agent, ListCursor>, AppError> {
-        Ok(self.ports.agents.list_agents(caller.org_id, page).await?)
+        self.ports
+            .agents
+            .list_agents(caller.org_id, page)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Renames an agent.
@@ -59,13 +65,11 @@ impl App {
         id: AgentId,
         name: DisplayName,
     ) -> Result<Agent, AppError> {
-        not_found_as(
-            self.ports
-                .agents
-                .rename_agent(caller.org_id, id, name)
-                .await,
-            AGENT,
-        )
+        self.ports
+            .agents
+            .rename_agent(caller.org_id, id, name)
+            .await
+            .not_found_as(AGENT)
     }
 
     /// Deletes an agent no number uses.
@@ -73,20 +77,10 @@ impl App {
     /// # Errors
     /// `NotFound`; `AgentInUse`.
     pub async fn delete_agent(&self, caller: &Principal, id: AgentId) -> Result<(), AppError> {
-        not_found_as(
-            self.ports.agents.delete_agent(caller.org_id, id).await,
-            AGENT,
-        )
-    }
-}
-
-/// Names the missing resource in a `NotFound`.
-pub(crate) fn not_found_as<T>(
-    result: Result<T, RepoError>,
-    what: &'static str,
-) -> Result<T, AppError> {
-    match result {
-        Err(RepoError::NotFound) => Err(AppError::NotFound(what)),
-        other => Ok(other?),
+        self.ports
+            .agents
+            .delete_agent(caller.org_id, id)
+            .await
+            .not_found_as(AGENT)
     }
 }

@@ -6,6 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use thunderphone_ports::Unexpected;
 
 use crate::AppError;
 
@@ -19,7 +20,7 @@ const KEY_LEN: usize = 4 + 43;
 pub(crate) fn generate() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Unexpected(format!("no randomness for an API key: {e}")))?;
+        .map_err(|e| Unexpected::msg(format!("no randomness for an API key: {e}")))?;
     Ok(format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
 }
 

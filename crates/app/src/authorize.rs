@@ -70,7 +70,8 @@ impl App {
                     .ports
                     .tenancy
                     .find_role(*target_org_id, caller.user_id)
-                    .await?;
+                    .await
+                    .map_err(AppError::store)?;
                 if target_role.is_some_and(|r| r.at_least(Role::Admin)) {
                     Ok(())
                 } else {

@@ -8,7 +8,7 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{ListCursor, NewVoipConnection, Page, PageRequest};
 
-use crate::agents::not_found_as;
+use crate::error::StoreResult;
 use crate::{Action, App, AppError, FieldError};
 
 const CONNECTION: &str = "VoIP connection";
@@ -73,7 +73,11 @@ impl App {
             credentials: sealed,
             created_at: self.ports.clock.now(),
         };
-        Ok(self.ports.connections.create_connection(new).await?)
+        self.ports
+            .connections
+            .create_connection(new)
+            .await
+            .map_err(AppError::store)
     }
 
     /// A connection of the caller's org (without credentials).
@@ -88,7 +92,8 @@ impl App {
         self.ports
             .connections
             .find_connection(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound(CONNECTION))
     }
 
@@ -101,11 +106,11 @@ impl App {
         caller: &Principal,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<VoipConnection, ListCursor>, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .connections
             .list_connections(caller.org_id, page)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Deletes a connection (admin+), detaching its numbers.
@@ -119,13 +124,11 @@ impl App {
     ) -> Result<(), AppError> {
         self.authorize(caller, &Action::DeleteConnection).await?;
         let now = self.ports.clock.now();
-        not_found_as(
-            self.ports
-                .connections
-                .delete_connection(caller.org_id, id, now, Some(caller.actor()))
-                .await,
-            CONNECTION,
-        )
+        self.ports
+            .connections
+            .delete_connection(caller.org_id, id, now, Some(caller.actor()))
+            .await
+            .not_found_as(CONNECTION)
     }
 
     /// Imports 1–100 of the customer's numbers through a connection, all or
@@ -147,11 +150,11 @@ impl App {
             .into_iter()
             .map(|n| NewPhoneNumber::voip(caller.org_id, n, connection.id, now))
             .collect();
-        Ok(self
-            .ports
+        self.ports
             .numbers
             .insert_numbers(drafts, Some(caller.actor()))
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 }
 

@@ -1,10 +1,12 @@
 //! Error policy: every use case returns [`AppError`], whose variants are the
-//! error codes of API.md §10. Repository and provider errors are translated
-//! here, once; `Unexpected` carries a cause for the log and is never shown
-//! to clients.
+//! error codes of API.md §10. Provider and vault errors are translated
+//! here, once. Store errors are translated where the store is called,
+//! since only the caller knows what a `NotFound` means there
+//! ([`StoreResult`]). `Unexpected` keeps its cause (with the cause's
+//! sources) for the log and is never shown to clients.
 
 use thunderphone_domain::{E164, TransitionError, Version};
-use thunderphone_ports::{ProviderError, Reference, RepoError, VaultError};
+use thunderphone_ports::{ProviderError, Reference, RepoError, Unexpected, VaultError};
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,8 +86,8 @@ pub enum AppError {
     #[error("{0}")]
     NotConfigured(String),
     /// 500: a bug or an unexpected store state. Logged, never shown.
-    #[error("unexpected: {0}")]
-    Unexpected(String),
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -111,10 +113,15 @@ impl AppError {
     }
 }
 
-impl From<RepoError> for AppError {
-    fn from(error: RepoError) -> Self {
+impl AppError {
+    /// A store error of a call whose contract has no `NotFound`: the
+    /// variants every caller maps alike. A `NotFound` here breaks the
+    /// store's contract, so it is `Unexpected`, not a guessed 404.
+    pub(crate) fn store(error: RepoError) -> Self {
         match error {
-            RepoError::NotFound => AppError::NotFound("resource"),
+            RepoError::NotFound => AppError::Unexpected(Unexpected::msg(
+                "the store answered `not found` to a call that has no such answer",
+            )),
             RepoError::VersionConflict { current } => AppError::PreconditionFailed { current },
             RepoError::NumbersTaken(numbers) => AppError::NumberTaken(numbers),
             RepoError::InvalidReference(reference) => reference_error(reference),
@@ -128,7 +135,25 @@ impl From<RepoError> for AppError {
     }
 }
 
-fn reference_error(reference: Reference) -> AppError {
+/// Maps a store call's result where the store is called.
+pub(crate) trait StoreResult<T> {
+    /// For a call whose `NotFound` means that `what` does not exist (in
+    /// the caller's org); every other error as [`AppError::store`].
+    fn not_found_as(self, what: &'static str) -> Result<T, AppError>;
+}
+
+impl<T> StoreResult<T> for Result<T, RepoError> {
+    fn not_found_as(self, what: &'static str) -> Result<T, AppError> {
+        self.map_err(|error| match error {
+            RepoError::NotFound => AppError::NotFound(what),
+            other => AppError::store(other),
+        })
+    }
+}
+
+/// The error of a write whose referenced record is missing, on the field
+/// of the request that named it.
+pub(crate) fn reference_error(reference: Reference) -> AppError {
     let missing = "does not exist in this org";
     match reference {
         Reference::InboundAgent(_) => {

@@ -33,11 +33,11 @@ impl App {
         filter: &EventFilter,
         page: PageRequest<EventCursor>,
     ) -> Result<Page<Event, EventCursor>, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .events
             .list_events(caller.org_id, filter, page)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// One event of the caller's org.
@@ -48,7 +48,8 @@ impl App {
         self.ports
             .events
             .find_event(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound("event"))
     }
 
@@ -62,7 +63,12 @@ impl App {
         let batch = batch.max(1);
         let mut total = 0u64;
         loop {
-            let deleted = self.ports.events.purge_events(before, batch).await?;
+            let deleted = self
+                .ports
+                .events
+                .purge_events(before, batch)
+                .await
+                .map_err(AppError::store)?;
             total = total.saturating_add(u64::try_from(deleted).unwrap_or(u64::MAX));
             if deleted < batch {
                 return Ok(total);

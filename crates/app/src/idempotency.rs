@@ -47,8 +47,7 @@ impl App {
             ));
         }
         let now = self.ports.clock.now();
-        Ok(self
-            .ports
+        self.ports
             .idempotency
             .begin(
                 caller.org_id,
@@ -58,7 +57,8 @@ impl App {
                 now + span(LOCK),
                 now - span(IDEMPOTENCY_TTL),
             )
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Keeps the response of a request that ran under a key.
@@ -72,11 +72,11 @@ impl App {
         fingerprint: &str,
         response: StoredResponse,
     ) -> Result<(), AppError> {
-        Ok(self
-            .ports
+        self.ports
             .idempotency
             .complete(caller.org_id, key, fingerprint, response)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Releases a key whose request failed with a server error.
@@ -90,11 +90,11 @@ impl App {
         key: &str,
         fingerprint: &str,
     ) -> Result<(), AppError> {
-        Ok(self
-            .ports
+        self.ports
             .idempotency
             .abandon(caller.org_id, key, fingerprint)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 }
 
@@ -115,7 +115,8 @@ impl App {
                 .ports
                 .idempotency
                 .purge_expired(expires_before, batch)
-                .await?;
+                .await
+                .map_err(AppError::store)?;
             deleted += n;
             if n < u64::from(batch) {
                 return Ok(deleted);

@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, Clock, CredentialVault, EventRepository, IdempotencyStore,
-    NumberProvider, NumberRepository, OutboundGate, StoreHealth, StoreStats, TenancyRepository,
-    VoipConnectionRepository, VoipVerifier, WebhookRepository, WebhookSender,
+    KeyedReads, NumberProvider, NumberRepository, OutboundGate, StoreHealth, StoreStats,
+    TenancyRepository, VoipConnectionRepository, VoipVerifier, WebhookRepository, WebhookSender,
 };
 
 pub use activation::ActivationPolicy;
@@ -62,6 +62,8 @@ pub use webhooks::{
 pub struct Ports {
     /// Numbers, versions and the demo pool.
     pub numbers: Arc<dyn NumberRepository>,
+    /// The hottest reads, authenticated in the same store call.
+    pub keyed: Arc<dyn KeyedReads>,
     /// Agents.
     pub agents: Arc<dyn AgentRepository>,
     /// VoIP connections.
@@ -151,7 +153,7 @@ impl App {
     /// `Unavailable` when it does not, or not in time.
     pub async fn ready(&self) -> Result<(), AppError> {
         match tokio::time::timeout(PROBE_BOUND, self.ports.health.ping()).await {
-            Ok(answer) => Ok(answer?),
+            Ok(answer) => answer.map_err(AppError::store),
             Err(_) => Err(AppError::Unavailable(format!(
                 "the store did not answer within {} s",
                 PROBE_BOUND.as_secs()
@@ -167,7 +169,7 @@ impl App {
     pub async fn store_stats(&self) -> Result<Option<StoreStats>, AppError> {
         let now = self.ports.clock.now();
         match tokio::time::timeout(PROBE_BOUND, self.ports.health.stats(now)).await {
-            Ok(answer) => Ok(answer?),
+            Ok(answer) => answer.map_err(AppError::store),
             Err(_) => Err(AppError::Unavailable(format!(
                 "the store did not answer within {} s",
                 PROBE_BOUND.as_secs()

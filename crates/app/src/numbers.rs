@@ -6,10 +6,11 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     Authenticated, CheckOutcome, ListCursor, NumberChange, NumberFilter, Page, PageRequest,
-    RepoError,
+    Reference, RepoError,
 };
 
 use crate::api_keys::lookup_hash;
+use crate::error::{StoreResult, reference_error};
 use crate::{App, AppError, IfMatch};
 
 /// How often a read-modify-write is retried when another writer got in
@@ -38,6 +39,24 @@ pub struct NumberUpdate {
 
 const NUMBER: &str = "phone number";
 
+/// What a number write needs besides the transition.
+pub(crate) struct Write {
+    /// The error of a referenced record the write finds missing, on the
+    /// request's field that named it.
+    pub(crate) missing_reference: fn(Reference) -> AppError,
+    /// A verification's checks, recorded with the change's event.
+    pub(crate) checks: Vec<CheckOutcome>,
+}
+
+impl Default for Write {
+    fn default() -> Self {
+        Self {
+            missing_reference: reference_error,
+            checks: Vec::new(),
+        }
+    }
+}
+
 impl App {
     /// `GET /v1/phone-numbers/{id}`: a number of the caller's org.
     ///
@@ -51,7 +70,8 @@ impl App {
         self.ports
             .numbers
             .find_number(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound(NUMBER))
     }
 
@@ -70,9 +90,10 @@ impl App {
     ) -> Result<Authenticated<Result<PhoneNumber, AppError>>, AppError> {
         let read = self
             .ports
-            .numbers
+            .keyed
             .find_number_for_key(&lookup_hash(bearer)?, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::Unauthorized)?;
         Ok(Authenticated {
             principal: read.principal,
@@ -92,9 +113,10 @@ impl App {
         page: PageRequest<ListCursor>,
     ) -> Result<Authenticated<Page<PhoneNumber, ListCursor>>, AppError> {
         self.ports
-            .numbers
+            .keyed
             .list_numbers_for_key(&lookup_hash(bearer)?, &filter, page)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::Unauthorized)
     }
 
@@ -108,11 +130,11 @@ impl App {
         filter: NumberFilter,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<PhoneNumber, ListCursor>, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .numbers
             .list_numbers(caller.org_id, &filter, page)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// `PUT`/`PATCH /v1/phone-numbers/{id}`. A request that changes nothing
@@ -138,7 +160,7 @@ impl App {
             Some(number),
             id,
             if_match.as_ref(),
-            Vec::new(),
+            Write::default(),
             |number, now| Ok(number.update(update.agents, update.status, now)?),
         )
         .await
@@ -157,7 +179,8 @@ impl App {
                     .ports
                     .agents
                     .find_agent(caller.org_id, agent)
-                    .await?
+                    .await
+                    .map_err(AppError::store)?
                     .is_none()
             {
                 errors.push(crate::FieldError::new(
@@ -175,26 +198,16 @@ impl App {
 
     /// Read, apply a domain transition, write conditionally; on a lost race
     /// re-read and retry unless the client pinned a version with `If-Match`.
-    pub(crate) async fn modify(
-        &self,
-        caller: &Principal,
-        id: PhoneNumberId,
-        if_match: Option<&IfMatch>,
-        transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
-    ) -> Result<PhoneNumber, AppError> {
-        self.modify_from(caller, None, id, if_match, Vec::new(), transition)
-            .await
-    }
-
-    /// [`App::modify`] starting from a number the caller has just read, to
-    /// save a round trip.
+    /// Starts from `first_read` when the caller has just read the number
+    /// (to save a round trip); `write` says how to report a missing
+    /// referenced record and what the change's event carries.
     pub(crate) async fn modify_from(
         &self,
         caller: &Principal,
         mut first_read: Option<PhoneNumber>,
         id: PhoneNumberId,
         if_match: Option<&IfMatch>,
-        checks: Vec<CheckOutcome>,
+        write: Write,
         transition: impl Fn(&PhoneNumber, Timestamp) -> Result<Option<Updated>, AppError>,
     ) -> Result<PhoneNumber, AppError> {
         for _ in 0..MAX_WRITE_RETRIES {
@@ -210,7 +223,7 @@ impl App {
                 expected: number.version(),
                 updated,
                 actor: Some(caller.actor()),
-                checks: checks.clone(),
+                checks: write.checks.clone(),
             };
             match self.ports.numbers.save_change(change).await {
                 Ok(saved) => return Ok(saved),
@@ -220,7 +233,10 @@ impl App {
                     }
                 }
                 Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
-                Err(other) => return Err(other.into()),
+                Err(RepoError::InvalidReference(reference)) => {
+                    return Err((write.missing_reference)(reference));
+                }
+                Err(other) => return Err(AppError::store(other)),
             }
         }
         Err(AppError::Unavailable(format!(
@@ -243,7 +259,7 @@ impl App {
         let number = self.get_number(caller, id).await?;
         IfMatch::check(if_match.as_ref(), number.version())?;
         let expected = matches!(if_match, Some(IfMatch::Versions(_))).then_some(number.version());
-        let deleted = match self
+        let deleted = self
             .ports
             .numbers
             .delete_number(
@@ -254,10 +270,7 @@ impl App {
                 Some(caller.actor()),
             )
             .await
-        {
-            Err(RepoError::NotFound) => return Err(AppError::NotFound(NUMBER)),
-            other => other?,
-        };
+            .not_found_as(NUMBER)?;
         if deleted.source() == thunderphone_domain::Source::Demo {
             let provider = self.ports.provider.clone();
             tokio::spawn(async move {
@@ -280,14 +293,10 @@ impl App {
         id: PhoneNumberId,
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, AppError> {
-        match self
-            .ports
+        self.ports
             .numbers
             .list_versions(caller.org_id, id, page)
             .await
-        {
-            Err(RepoError::NotFound) => Err(AppError::NotFound(NUMBER)),
-            other => Ok(other?),
-        }
+            .not_found_as(NUMBER)
     }
 }

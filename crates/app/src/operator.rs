@@ -4,8 +4,8 @@ use thunderphone_domain::{
     ApiKey, ApiKeyId, DisplayName, Email, Membership, Org, OrgId, Principal, Role, User, UserId,
 };
 
-use crate::agents::not_found_as;
 use crate::api_keys::{generate, hash_api_key, lookup_hash};
+use crate::error::StoreResult;
 use crate::{App, AppError};
 
 /// A newly created API key: the only time the secret is available.
@@ -27,7 +27,8 @@ impl App {
         self.ports
             .tenancy
             .authenticate(&lookup_hash(bearer)?)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::Unauthorized)
     }
 
@@ -36,11 +37,11 @@ impl App {
     /// # Errors
     /// Store errors only.
     pub async fn create_org(&self, name: DisplayName) -> Result<Org, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .tenancy
             .create_org(name, self.ports.clock.now())
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Creates a user.
@@ -48,11 +49,11 @@ impl App {
     /// # Errors
     /// `Validation` when the e-mail is registered already.
     pub async fn create_user(&self, email: Email) -> Result<User, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .tenancy
             .create_user(email, self.ports.clock.now())
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Sets a user's role in an org.
@@ -77,7 +78,7 @@ impl App {
             Err(thunderphone_ports::RepoError::InvalidReference(
                 thunderphone_ports::Reference::User(_),
             )) => Err(AppError::NotFound("user")),
-            other => Ok(other?),
+            other => other.map_err(AppError::store),
         }
     }
 
@@ -95,7 +96,8 @@ impl App {
             .ports
             .tenancy
             .create_api_key(user_id, org_id, hash_api_key(&key), self.ports.clock.now())
-            .await?;
+            .await
+            .map_err(AppError::store)?;
         Ok(IssuedApiKey { record, key })
     }
 
@@ -104,12 +106,10 @@ impl App {
     /// # Errors
     /// `NotFound` when unknown or already revoked.
     pub async fn revoke_api_key(&self, id: ApiKeyId) -> Result<(), AppError> {
-        not_found_as(
-            self.ports
-                .tenancy
-                .revoke_api_key(id, self.ports.clock.now())
-                .await,
-            "API key",
-        )
+        self.ports
+            .tenancy
+            .revoke_api_key(id, self.ports.clock.now())
+            .await
+            .not_found_as("API key")
     }
 }

@@ -3,8 +3,8 @@
 use thunderphone_domain::{Agent, DisplayName, Email, Membership, Org, OrgId, Role, User, UserId};
 use thunderphone_ports::{ApiKeyFilter, ListCursor, ListedApiKey, Page, PageRequest, TenantSeed};
 
-use crate::agents::not_found_as;
 use crate::api_keys::{generate, hash_api_key};
+use crate::error::StoreResult;
 use crate::{App, AppError, IssuedApiKey};
 
 /// A tenant to create in one step: orgs, one user with a role in each,
@@ -57,7 +57,8 @@ impl App {
             .ports
             .tenancy
             .seed_tenant(seed, self.ports.clock.now())
-            .await?;
+            .await
+            .map_err(AppError::store)?;
         Ok(CreatedTenant {
             orgs: seeded.orgs,
             user: seeded.user,
@@ -74,7 +75,11 @@ impl App {
     /// # Errors
     /// Store errors only.
     pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, AppError> {
-        Ok(self.ports.tenancy.find_user_by_email(email).await?)
+        self.ports
+            .tenancy
+            .find_user_by_email(email)
+            .await
+            .map_err(AppError::store)
     }
 
     /// Every membership of a user, by org id.
@@ -82,7 +87,11 @@ impl App {
     /// # Errors
     /// Store errors only.
     pub async fn user_memberships(&self, user_id: UserId) -> Result<Vec<Membership>, AppError> {
-        Ok(self.ports.tenancy.user_memberships(user_id).await?)
+        self.ports
+            .tenancy
+            .user_memberships(user_id)
+            .await
+            .map_err(AppError::store)
     }
 
     /// One page of orgs, newest first.
@@ -93,7 +102,11 @@ impl App {
         &self,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<Org, ListCursor>, AppError> {
-        Ok(self.ports.tenancy.list_orgs(page).await?)
+        self.ports
+            .tenancy
+            .list_orgs(page)
+            .await
+            .map_err(AppError::store)
     }
 
     /// One page of users, newest first.
@@ -104,7 +117,11 @@ impl App {
         &self,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<User, ListCursor>, AppError> {
-        Ok(self.ports.tenancy.list_users(page).await?)
+        self.ports
+            .tenancy
+            .list_users(page)
+            .await
+            .map_err(AppError::store)
     }
 
     /// One page of an org's members, newest user first.
@@ -116,7 +133,11 @@ impl App {
         org_id: OrgId,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<Membership, ListCursor>, AppError> {
-        not_found_as(self.ports.tenancy.list_members(org_id, page).await, "org")
+        self.ports
+            .tenancy
+            .list_members(org_id, page)
+            .await
+            .not_found_as("org")
     }
 
     /// One page of API keys (never their secrets), newest first.
@@ -128,6 +149,10 @@ impl App {
         filter: ApiKeyFilter,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<ListedApiKey, ListCursor>, AppError> {
-        Ok(self.ports.tenancy.list_api_keys(filter, page).await?)
+        self.ports
+            .tenancy
+            .list_api_keys(filter, page)
+            .await
+            .map_err(AppError::store)
     }
 }

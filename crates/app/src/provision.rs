@@ -233,7 +233,8 @@ impl App {
                             now,
                             Some(caller.actor()),
                         )
-                        .await?
+                        .await
+                        .map_err(AppError::store)?
                 }
                 Inventory::Carrier => {
                     let candidates = self
@@ -248,7 +249,8 @@ impl App {
                     self.ports
                         .numbers
                         .claim_first_free(caller.org_id, &candidates, now, Some(caller.actor()))
-                        .await?
+                        .await
+                        .map_err(AppError::store)?
                 }
             };
             if let Some(number) = claimed {

@@ -37,7 +37,12 @@ impl App {
     /// # Errors
     /// `Unavailable` when the store cannot be read.
     pub async fn unreadable_credential_keys(&self) -> Result<Vec<UnreadableKey>, AppError> {
-        let samples = self.ports.connections.sealed_sample_per_key().await?;
+        let samples = self
+            .ports
+            .connections
+            .sealed_sample_per_key()
+            .await
+            .map_err(AppError::store)?;
         Ok(samples
             .into_iter()
             .filter_map(|sealed| match self.ports.vault.open(&sealed) {
@@ -72,7 +77,8 @@ impl App {
                 .ports
                 .connections
                 .sealed_with_other_keys(&current, BATCH)
-                .await?;
+                .await
+                .map_err(AppError::store)?;
             if batch.is_empty() {
                 return Ok(rotated);
             }
@@ -81,7 +87,13 @@ impl App {
                 // Re-sealed unread: a value stored before today's rules
                 // moves to the new key like any other.
                 let resealed = vault.reseal(&sealed)?;
-                if self.ports.connections.reseal(id, sealed, resealed).await? {
+                if self
+                    .ports
+                    .connections
+                    .reseal(id, sealed, resealed)
+                    .await
+                    .map_err(AppError::store)?
+                {
                     rotated.resealed += 1;
                     progressed = true;
                 } else {

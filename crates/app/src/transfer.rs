@@ -1,7 +1,9 @@
 //! `POST /v1/phone-numbers/{id}/transfer`.
 
 use thunderphone_domain::{OrgId, PhoneNumber, PhoneNumberId, Principal, VoipConnectionId};
+use thunderphone_ports::Reference;
 
+use crate::error::reference_error;
 use crate::{Action, App, AppError, IfMatch};
 
 /// A transfer request.
@@ -42,33 +44,46 @@ impl App {
                 .ports
                 .connections
                 .find_connection(request.target_org_id, connection)
-                .await?;
+                .await
+                .map_err(AppError::store)?;
             if found.is_none() {
-                return Err(AppError::invalid(
-                    "target_voip_connection_id",
-                    "is not a VoIP connection of the target org",
-                ));
+                return Err(not_the_targets_connection());
             }
         }
-        let moved = self
-            .modify(caller, id, if_match.as_ref(), |number, now| {
+        self.modify_from(
+            caller,
+            None,
+            id,
+            if_match.as_ref(),
+            crate::numbers::Write {
+                missing_reference,
+                checks: Vec::new(),
+            },
+            |number, now| {
                 Ok(Some(number.transfer(
                     request.target_org_id,
                     request.target_voip_connection_id,
                     now,
                 )?))
-            })
-            .await;
-        match moved {
-            Err(AppError::Validation(errors))
-                if errors.iter().any(|e| e.field == "voip_connection_id") =>
-            {
-                Err(AppError::invalid(
-                    "target_voip_connection_id",
-                    "is not a VoIP connection of the target org",
-                ))
-            }
-            other => other,
-        }
+            },
+        )
+        .await
     }
+}
+
+/// The connection a transfer names is checked again when the move is
+/// written (it may be deleted meanwhile); either way it is the request's
+/// `target_voip_connection_id` that is wrong.
+fn missing_reference(reference: Reference) -> AppError {
+    match reference {
+        Reference::VoipConnection(_) => not_the_targets_connection(),
+        other => reference_error(other),
+    }
+}
+
+fn not_the_targets_connection() -> AppError {
+    AppError::invalid(
+        "target_voip_connection_id",
+        "is not a VoIP connection of the target org",
+    )
 }

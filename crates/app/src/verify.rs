@@ -50,7 +50,8 @@ impl App {
             .ports
             .connections
             .find_connection_credentials(caller.org_id, connection_id)
-            .await?
+            .await
+            .map_err(AppError::store)?
         else {
             return Err(AppError::NotVerifiable(
                 "the number's VoIP connection no longer exists".into(),
@@ -100,9 +101,17 @@ impl App {
             }
         };
         let number = self
-            .modify_from(caller, None, id, None, checks.clone(), |number, now| {
-                Ok(Some(number.record_verification(outcome.clone(), now)?))
-            })
+            .modify_from(
+                caller,
+                None,
+                id,
+                None,
+                crate::numbers::Write {
+                    checks: checks.clone(),
+                    ..crate::numbers::Write::default()
+                },
+                |number, now| Ok(Some(number.record_verification(outcome.clone(), now)?)),
+            )
             .await?;
         let checked_at = number.updated_at();
         Ok(Verified {

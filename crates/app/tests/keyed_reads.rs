@@ -45,7 +45,7 @@ async fn a_found_number_comes_with_its_caller() {
     let expected_hash = hash_api_key(&key);
     let number = demo_number(7, Status::Active, 3);
     let stored = number.clone();
-    m.numbers
+    m.keyed
         .expect_find_number_for_key()
         .withf(move |hash, id| hash == expected_hash && *id == number_id(7))
         .times(1)
@@ -65,7 +65,7 @@ async fn a_found_number_comes_with_its_caller() {
 #[tokio::test]
 async fn a_missing_number_is_not_found_for_a_known_caller() {
     let mut m = Mocks::new();
-    m.numbers
+    m.keyed
         .expect_find_number_for_key()
         .times(1)
         .returning(|_, _| {
@@ -87,11 +87,11 @@ async fn a_missing_number_is_not_found_for_a_known_caller() {
 #[tokio::test]
 async fn an_unknown_key_is_unauthorized_and_store_errors_pass_through() {
     let mut m = Mocks::new();
-    m.numbers
+    m.keyed
         .expect_find_number_for_key()
         .times(1)
         .returning(|_, _| Ok(None));
-    m.numbers
+    m.keyed
         .expect_list_numbers_for_key()
         .times(1)
         .returning(|_, _, _| Err(RepoError::Unavailable("connection refused".into())));
@@ -122,7 +122,7 @@ async fn a_page_comes_with_its_caller() {
         ..NumberFilter::default()
     };
     let expected_filter = filter.clone();
-    m.numbers
+    m.keyed
         .expect_list_numbers_for_key()
         .withf(move |_, f, page| *f == expected_filter && page.after.is_none())
         .times(1)

@@ -17,6 +17,7 @@ const NEW: &str = "new:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
 fn app(store: Arc<MemoryStore>, keys: &str) -> App {
     let ports = Ports {
         numbers: store.clone(),
+        keyed: store.clone(),
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),

@@ -81,7 +81,7 @@ impl Request {
 
 /// Why a vendor request did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ApiError {
+pub enum ApiError {
     /// The vendor answered with an error status (after the retries).
     #[error("{message}")]
     Status { status: u16, message: String },

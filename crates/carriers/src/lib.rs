@@ -18,6 +18,7 @@
 
 mod demo;
 mod http;
+mod pool;
 mod retry;
 mod router;
 mod sip;

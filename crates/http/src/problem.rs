@@ -212,7 +212,8 @@ impl From<AppError> for Problem {
                 Problem::new(S::SERVICE_UNAVAILABLE, "unavailable", message)
             }
             AppError::Unexpected(cause) => {
-                tracing::error!(%cause, "unexpected error");
+                // The whole chain, once; the client learns nothing of it.
+                tracing::error!(cause = format_args!("{cause:#}"), "unexpected error");
                 Problem::new(
                     S::INTERNAL_SERVER_ERROR,
                     "internal_error",
@@ -220,5 +221,64 @@ impl From<AppError> for Problem {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use thunderphone_ports::Unexpected;
+
+    use super::*;
+
+    /// Collects what the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut log) = self.0.lock() {
+                log.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_unexpected_error_logs_its_whole_chain_once_and_answers_nothing_of_it() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let cause = Unexpected::context(
+            "saving number 7",
+            std::io::Error::other("connection reset by peer"),
+        );
+        let problem = tracing::subscriber::with_default(subscriber, || {
+            Problem::from(AppError::Unexpected(cause))
+        });
+
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.code, "internal_error");
+        assert_eq!(
+            problem.detail,
+            "an unexpected error occurred; it has been logged"
+        );
+        let log = String::from_utf8(captured.0.lock().map(|l| l.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        assert_eq!(
+            log.matches("saving number 7: connection reset by peer")
+                .count(),
+            1,
+            "{log}"
+        );
     }
 }

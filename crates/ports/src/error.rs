@@ -1,5 +1,7 @@
 use thunderphone_domain::{E164, Version};
 
+use crate::Unexpected;
+
 /// A referenced record that does not exist in the org it must belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reference {
@@ -45,9 +47,16 @@ pub enum RepoError {
     /// The store cannot be reached; nothing was changed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
-    /// Anything else; logged, never shown to clients.
-    #[error("unexpected store error: {0}")]
-    Unexpected(String),
+    /// Anything else, with its cause; logged, never shown to clients.
+    #[error(transparent)]
+    Unexpected(#[from] Unexpected),
+}
+
+impl RepoError {
+    /// An unexpected failure that is only a message (a broken invariant).
+    pub fn unexpected(message: impl Into<String>) -> Self {
+        RepoError::Unexpected(Unexpected::msg(message))
+    }
 }
 
 /// Errors of the upstream number provider (carrier).

@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod health;
 mod idempotency;
+mod keyed;
 mod outbound;
 mod page;
 mod provider;
@@ -18,6 +19,7 @@ mod queue;
 mod rate_limit;
 mod repository;
 mod tenancy;
+mod unexpected;
 mod vault;
 mod verifier;
 mod webhook_sender;
@@ -28,17 +30,19 @@ pub use error::{ProviderError, Reference, RepoError};
 pub use events::{EventCursor, EventFilter, EventRepository};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
+pub use keyed::{Authenticated, KeyedReads};
 pub use outbound::{LookupFailure, OutboundError, OutboundGate, RefusedRange};
 pub use page::{ListCursor, Page, PageLimit, PageRequest};
 pub use provider::{Inventory, NumberProvider, NumberQuery};
 pub use queue::{ActivationJob, ActivationQueue};
 pub use rate_limit::{Quota, RateLimitError, RateLimitStore, Take};
 pub use repository::{
-    AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
-    NumberRepository, VoipConnectionRepository,
+    AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
+    VoipConnectionRepository,
 };
 pub use tenancy::{ApiKeyFilter, ListedApiKey, SeededTenant, TenancyRepository, TenantSeed};
 pub use thunderphone_domain::CheckOutcome;
+pub use unexpected::Unexpected;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::VoipVerifier;
 pub use webhook_sender::{SendOutcome, SigningKey, WebhookRequest, WebhookSender};
@@ -49,9 +53,10 @@ pub use webhooks::{
 #[cfg(feature = "mock")]
 pub use {
     clock::MockClock, events::MockEventRepository, health::MockStoreHealth,
-    idempotency::MockIdempotencyStore, outbound::MockOutboundGate, provider::MockNumberProvider,
-    queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
-    repository::MockNumberRepository, repository::MockVoipConnectionRepository,
-    tenancy::MockTenancyRepository, vault::MockCredentialVault, verifier::MockVoipVerifier,
-    webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
+    idempotency::MockIdempotencyStore, keyed::MockKeyedReads, outbound::MockOutboundGate,
+    provider::MockNumberProvider, queue::MockActivationQueue, rate_limit::MockRateLimitStore,
+    repository::MockAgentRepository, repository::MockNumberRepository,
+    repository::MockVoipConnectionRepository, tenancy::MockTenancyRepository,
+    vault::MockCredentialVault, verifier::MockVoipVerifier, webhook_sender::MockWebhookSender,
+    webhooks::MockWebhookRepository,
 };

@@ -1,11 +1,12 @@
 //! Storage ports, split by what they hold (tenancy is in `tenancy.rs`).
-//! One store type usually implements all of them; the application takes
-//! each as its own trait object.
+//! One store type usually implements all of them (and
+//! [`crate::KeyedReads`], the fast path of the hottest reads); the
+//! application takes each as its own trait object.
 
 use async_trait::async_trait;
 use thunderphone_domain::{
     Actor, Agent, AgentId, AreaCode, DisplayName, E164, NewPhoneNumber, OrgId, PhoneNumber,
-    PhoneNumberId, Principal, SipUri, Source, Status, Timestamp, Updated, Version, VersionSnapshot,
+    PhoneNumberId, SipUri, Source, Status, Timestamp, Updated, Version, VersionSnapshot,
     VoipConnection, VoipConnectionId, VoipProvider,
 };
 
@@ -41,16 +42,6 @@ impl NumberFilter {
                 .area_code
                 .is_none_or(|a| number.number().area_code() == Some(a))
     }
-}
-
-/// What a store read in the name of an API key: the key's principal and
-/// the value read for its org.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authenticated<T> {
-    /// Who the key belongs to.
-    pub principal: Principal,
-    /// What was read, scoped to `principal.org_id`.
-    pub value: T,
 }
 
 /// A state change to persist: the new state, its version snapshot and its
@@ -162,31 +153,6 @@ pub trait NumberRepository: Send + Sync {
         org_id: OrgId,
         id: PhoneNumberId,
     ) -> Result<Option<PhoneNumber>, RepoError>;
-
-    /// Authenticates an API key (as [`TenancyRepository::authenticate`]
-    /// does) and reads number `id` of the key's org, in one store call: the
-    /// hottest request, `GET /v1/phone-numbers/{id}`, then costs one round
-    /// trip to the database instead of two. The key is checked on every
-    /// call, so a revoked key fails at once.
-    ///
-    /// Returns `Ok(None)` when the key is unknown or revoked, and
-    /// `Ok(Some)` with `value: None` when the org has no such number.
-    async fn find_number_for_key(
-        &self,
-        key_hash: &str,
-        id: PhoneNumberId,
-    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError>;
-
-    /// [`NumberRepository::list_numbers`] for the org of an API key,
-    /// authenticating the key in the same store call (see
-    /// [`NumberRepository::find_number_for_key`]). `Ok(None)` when the key
-    /// is unknown or revoked.
-    async fn list_numbers_for_key(
-        &self,
-        key_hash: &str,
-        filter: &NumberFilter,
-        page: PageRequest<ListCursor>,
-    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError>;
 
     /// A not-deleted number of any org, for system work such as activation.
     async fn find_number_unscoped(

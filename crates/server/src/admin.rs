@@ -157,9 +157,12 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
         Some(value) => KeyRing::parse(value)?,
         None => KeyRing::empty(),
     };
-    let gate = crate::outbound::gate(&crate::outbound::OutboundConfig::default());
+    let gate: Arc<dyn thunderphone_ports::OutboundGate> = Arc::new(
+        thunderphone_outbound::DnsGate::new(thunderphone_outbound::GateConfig::default()),
+    );
     let ports = Ports {
         numbers: store.clone(),
+        keyed: store.clone(),
         agents: store.clone(),
         connections: store.clone(),
         tenancy: store.clone(),

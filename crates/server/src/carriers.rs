@@ -19,8 +19,16 @@ use crate::{Config, ProviderKind};
 pub const DEFAULT_INBOUND_VOICE_URL: &str = "https://voice.thunderphone.dev/inbound";
 
 /// Carrier accounts and verification settings.
-#[derive(Clone, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CarrierConfig {
+    /// Bound on one VoIP verification, in seconds.
+    #[arg(
+        long = "verify-timeout-secs",
+        env = "THUNDERPHONE_VERIFY_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub verify_timeout_secs: u64,
+
     /// The webhook inbound calls must reach (the voice platform's front
     /// door): the pool's numbers are bought pointing at it, and the Twilio
     /// verifier checks that customers' numbers point at it.
@@ -52,9 +60,10 @@ pub struct CarrierConfig {
     #[arg(
         long = "twilio-auth-token",
         env = "THUNDERPHONE_TWILIO_AUTH_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = crate::config::secret
     )]
-    pub twilio_auth_token: Option<String>,
+    pub twilio_auth_token: Option<Secret>,
 
     /// Twilio REST base URL (tests, regional edges).
     #[arg(long = "twilio-api-url", env = "THUNDERPHONE_TWILIO_API_URL")]
@@ -68,9 +77,10 @@ pub struct CarrierConfig {
     #[arg(
         long = "telnyx-api-key",
         env = "THUNDERPHONE_TELNYX_API_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = crate::config::secret
     )]
-    pub telnyx_api_key: Option<String>,
+    pub telnyx_api_key: Option<Secret>,
 
     /// Telnyx connection that bought numbers are assigned to.
     #[arg(
@@ -84,44 +94,9 @@ pub struct CarrierConfig {
     pub telnyx_api_url: Option<String>,
 }
 
-impl Default for CarrierConfig {
-    fn default() -> Self {
-        Self {
-            inbound_voice_url: DEFAULT_INBOUND_VOICE_URL.to_owned(),
-            inbound_sip_host: None,
-            sip_public_address: None,
-            sip_options_timeout_ms: 3000,
-            twilio_account_sid: None,
-            twilio_auth_token: None,
-            twilio_api_url: None,
-            twilio_trunking_url: None,
-            telnyx_api_key: None,
-            telnyx_connection_id: None,
-            telnyx_api_url: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for CarrierConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CarrierConfig")
-            .field("inbound_voice_url", &self.inbound_voice_url)
-            .field("twilio_account_sid", &self.twilio_account_sid)
-            .field(
-                "twilio_auth_token",
-                &self.twilio_auth_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field(
-                "telnyx_api_key",
-                &self.telnyx_api_key.as_ref().map(|_| "[redacted]"),
-            )
-            .field("telnyx_connection_id", &self.telnyx_connection_id)
-            .finish_non_exhaustive()
-    }
-}
-
-fn required(value: &Option<String>, name: &str, provider: &str) -> anyhow::Result<String> {
-    match value.as_deref().map(str::trim) {
+/// A setting the chosen carrier cannot do without.
+fn required(value: Option<&str>, name: &str, provider: &str) -> anyhow::Result<String> {
+    match value.map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v.to_owned()),
         _ => bail!("THUNDERPHONE_PROVIDER={provider} needs {name}"),
     }
@@ -133,17 +108,17 @@ fn required(value: &Option<String>, name: &str, provider: &str) -> anyhow::Resul
 /// When the chosen carrier's settings are missing or invalid.
 pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
     let carriers = &config.carriers;
-    Ok(match config.provider {
+    Ok(match config.pool.provider {
         ProviderKind::Demo => Arc::new(DemoProvider::new(config.demo_activation())),
         ProviderKind::Twilio => {
             let mut twilio = TwilioConfig::new(
                 required(
-                    &carriers.twilio_account_sid,
+                    carriers.twilio_account_sid.as_deref(),
                     "THUNDERPHONE_TWILIO_ACCOUNT_SID",
                     "twilio",
                 )?,
                 Secret::new(required(
-                    &carriers.twilio_auth_token,
+                    carriers.twilio_auth_token.as_ref().map(Secret::expose),
                     "THUNDERPHONE_TWILIO_AUTH_TOKEN",
                     "twilio",
                 )?),
@@ -157,7 +132,7 @@ pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn NumberProvider>> {
         ProviderKind::Telnyx => {
             let mut telnyx = TelnyxConfig::new(
                 Secret::new(required(
-                    &carriers.telnyx_api_key,
+                    carriers.telnyx_api_key.as_ref().map(Secret::expose),
                     "THUNDERPHONE_TELNYX_API_KEY",
                     "telnyx",
                 )?),

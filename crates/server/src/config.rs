@@ -1,10 +1,13 @@
 //! Start-up configuration (API.md §13): environment variables, each
-//! overridable by a flag of the same meaning, read into one typed value.
+//! overridable by a flag of the same meaning, read into one typed value,
+//! in sections by concern. Every secret is a [`Secret`], so the whole
+//! value derives `Debug` and can be logged.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, FromArgMatches, ValueEnum};
+use thunderphone_domain::Secret;
 
 /// Which carrier backs the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -27,8 +30,53 @@ pub enum LogFormat {
 }
 
 /// Everything `thunderphone serve` needs.
-#[derive(Clone, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// Where and how the HTTP API is served.
+    #[command(flatten)]
+    pub http: HttpConfig,
+
+    /// The store.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    /// The pool's carrier and how its numbers are activated.
+    #[command(flatten)]
+    pub pool: PoolConfig,
+
+    /// Carrier accounts and verification settings.
+    #[command(flatten)]
+    pub carriers: crate::carriers::CarrierConfig,
+
+    /// Per-key rate limits and the limit on failed authentications.
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+
+    /// The service's own secrets.
+    #[command(flatten)]
+    pub secrets: SecretsConfig,
+
+    /// Where tenants' destinations may be, and how many are called at once.
+    #[command(flatten)]
+    pub outbound: crate::outbound::OutboundConfig,
+
+    /// Webhook retries and the event log's purge.
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookConfig,
+
+    /// Log format.
+    #[arg(
+        long = "log-format",
+        env = "THUNDERPHONE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// Where and how the HTTP API is served.
+#[derive(Debug, Clone, Args)]
+pub struct HttpConfig {
     /// Listen address.
     #[arg(
         long = "bind",
@@ -37,9 +85,51 @@ pub struct Config {
     )]
     pub bind: SocketAddr,
 
-    /// Postgres URL; unset = the embedded in-memory store.
-    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    /// HTTP worker threads; 0 = one per core.
+    #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// How long a whole request body may take to arrive, in ms; a slower
+    /// one is answered 408 and its connection closed.
+    #[arg(
+        long = "body-timeout-ms",
+        env = "THUNDERPHONE_BODY_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub body_timeout_ms: u64,
+
+    /// On SIGTERM/SIGINT: how long requests in flight and activation
+    /// attempts may take to finish before the process exits anyway.
+    #[arg(
+        long = "shutdown-timeout-secs",
+        env = "THUNDERPHONE_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub shutdown_timeout_secs: u64,
+
+    /// Proxies (CIDRs or addresses, comma-separated) whose
+    /// `X-Forwarded-For` names the client; empty: the header is ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "THUNDERPHONE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = thunderphone_http::parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// The store: Postgres when a URL is given, and the store's housekeeping.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// Postgres URL; unset = the embedded in-memory store. A secret: it
+    /// may hold the password.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub url: Option<Secret>,
 
     /// Most connections in the database pool.
     #[arg(
@@ -47,7 +137,7 @@ pub struct Config {
         env = "THUNDERPHONE_DB_POOL_SIZE",
         default_value_t = 16
     )]
-    pub db_pool_size: u32,
+    pub pool_size: u32,
 
     /// How long a request waits for a database connection before it is
     /// answered 503, in ms.
@@ -56,7 +146,7 @@ pub struct Config {
         env = "THUNDERPHONE_DB_CONNECT_TIMEOUT_MS",
         default_value_t = 2000
     )]
-    pub db_connect_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
 
     /// Bound on every database statement, in ms (PostgreSQL's
     /// `statement_timeout`); with the connect timeout it also bounds how
@@ -66,21 +156,34 @@ pub struct Config {
         env = "THUNDERPHONE_DB_STATEMENT_TIMEOUT_MS",
         default_value_t = 5000
     )]
-    pub db_statement_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
 
     /// Apply pending migrations at start-up (`false` when migrations are run
     /// separately with `thunderphone migrate`).
     #[arg(long = "migrate", env = "THUNDERPHONE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub migrate: bool,
 
-    /// Enables `/admin/v1` with this bearer token.
+    /// How often expired idempotency keys (older than 24 h) are deleted,
+    /// in seconds.
     #[arg(
-        long = "admin-token",
-        env = "THUNDERPHONE_ADMIN_TOKEN",
-        hide_env_values = true
+        long = "idempotency-purge-interval-secs",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_INTERVAL_SECS",
+        default_value_t = 300
     )]
-    pub admin_token: Option<String>,
+    pub idempotency_purge_interval_secs: u64,
 
+    /// Most expired idempotency keys one purge statement deletes.
+    #[arg(
+        long = "idempotency-purge-batch",
+        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_BATCH",
+        default_value_t = 1000
+    )]
+    pub idempotency_purge_batch: u32,
+}
+
+/// The pool's carrier and how its numbers are activated.
+#[derive(Debug, Clone, Args)]
+pub struct PoolConfig {
     /// Carrier behind the pool.
     #[arg(
         long = "provider",
@@ -115,15 +218,11 @@ pub struct Config {
         default_value_t = 5
     )]
     pub activation_max_attempts: u32,
+}
 
-    /// Key that encrypts stored credentials.
-    #[arg(
-        long = "secret-key",
-        env = "THUNDERPHONE_SECRET_KEY",
-        hide_env_values = true
-    )]
-    pub secret_key: Option<String>,
-
+/// Per-key rate limits and the limit on failed authentications.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsConfig {
     /// Per-API-key refill rate; 0 turns rate limiting off.
     #[arg(
         long = "rate-limit-per-sec",
@@ -141,13 +240,15 @@ pub struct Config {
     pub rate_limit_burst: u32,
 
     /// Redis URL (`redis://[:password@]host:port/db`) holding the rate-limit
-    /// buckets, shared by every instance using it; unset = in process.
+    /// buckets, shared by every instance using it; unset = in process. A
+    /// secret: it may hold the password.
     #[arg(
         long = "redis-url",
         env = "THUNDERPHONE_REDIS_URL",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Secret>,
 
     /// Prefix of every Redis key this service writes.
     #[arg(
@@ -175,218 +276,78 @@ pub struct Config {
         default_value_t = 30
     )]
     pub auth_failures_per_min: u32,
+}
 
-    /// Proxies (CIDRs or addresses, comma-separated) whose
-    /// `X-Forwarded-For` names the client; empty: the header is ignored.
+/// The service's own secrets (carrier keys are with their carrier).
+#[derive(Debug, Clone, Args)]
+pub struct SecretsConfig {
+    /// Key that encrypts stored credentials.
     #[arg(
-        long = "trusted-proxies",
-        env = "THUNDERPHONE_TRUSTED_PROXIES",
-        value_delimiter = ',',
-        value_parser = thunderphone_http::parse_network
+        long = "secret-key",
+        env = "THUNDERPHONE_SECRET_KEY",
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub secret_key: Option<Secret>,
 
-    /// Bound on one VoIP verification, in seconds.
+    /// Enables `/admin/v1` with this bearer token.
     #[arg(
-        long = "verify-timeout-secs",
-        env = "THUNDERPHONE_VERIFY_TIMEOUT_SECS",
-        default_value_t = 10
+        long = "admin-token",
+        env = "THUNDERPHONE_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_parser = secret
     )]
-    pub verify_timeout_secs: u64,
+    pub admin_token: Option<Secret>,
+}
 
-    /// On SIGTERM/SIGINT: how long requests in flight and activation
-    /// attempts may take to finish before the process exits anyway.
-    #[arg(
-        long = "shutdown-timeout-secs",
-        env = "THUNDERPHONE_SHUTDOWN_TIMEOUT_SECS",
-        default_value_t = 30
-    )]
-    pub shutdown_timeout_secs: u64,
-
-    /// How long a whole request body may take to arrive, in ms; a slower
-    /// one is answered 408 and its connection closed.
-    #[arg(
-        long = "body-timeout-ms",
-        env = "THUNDERPHONE_BODY_TIMEOUT_MS",
-        default_value_t = 10_000
-    )]
-    pub body_timeout_ms: u64,
-    /// How often expired idempotency keys (older than 24 h) are deleted,
-    /// in seconds.
-    #[arg(
-        long = "idempotency-purge-interval-secs",
-        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_INTERVAL_SECS",
-        default_value_t = 300
-    )]
-    pub idempotency_purge_interval_secs: u64,
-
-    /// Most expired idempotency keys one purge statement deletes.
-    #[arg(
-        long = "idempotency-purge-batch",
-        env = "THUNDERPHONE_IDEMPOTENCY_PURGE_BATCH",
-        default_value_t = 1000
-    )]
-    pub idempotency_purge_batch: u32,
-
-    /// HTTP worker threads; 0 = one per core.
-    #[arg(long = "workers", env = "THUNDERPHONE_WORKERS", default_value_t = 0)]
-    pub workers: usize,
-
-    /// Carrier accounts and verification settings.
-    #[command(flatten)]
-    pub carriers: crate::carriers::CarrierConfig,
-
-    /// Where tenants' destinations may be, and how many are called at once.
-    #[command(flatten)]
-    pub outbound: crate::outbound::OutboundConfig,
-
-    /// Webhook retries and the event log's purge.
-    #[command(flatten)]
-    pub webhooks: crate::webhooks::WebhookConfig,
-
-    /// Log format.
-    #[arg(
-        long = "log-format",
-        env = "THUNDERPHONE_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
-    pub log_format: LogFormat,
+/// Reads a secret setting; any string is one.
+pub(crate) fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
 }
 
 impl Config {
+    /// Every setting at its default, whatever the environment holds: the
+    /// defaults declared above, parsed, not copied.
+    ///
+    /// # Errors
+    /// Only if a setting were declared required.
+    pub fn defaults() -> Result<Self, clap::Error> {
+        let command = Self::augment_args(clap::Command::new("thunderphone"))
+            .mut_args(|arg| arg.env(None::<&'static str>));
+        Self::from_arg_matches(&command.try_get_matches_from(["thunderphone"])?)
+    }
+
+    /// A configuration for tests and embedding: the defaults, on port 0,
+    /// with a small pool, two workers and a shorter shutdown.
+    ///
+    /// # Panics
+    /// Never: [`Config::defaults`] fails only if a setting were declared
+    /// required, which a unit test rules out.
+    #[allow(clippy::expect_used)]
+    pub fn for_tests() -> Self {
+        let mut config = Self::defaults().expect("every setting has a default");
+        config.http.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.http.workers = 2;
+        config.http.shutdown_timeout_secs = 10;
+        config.database.pool_size = 8;
+        config
+    }
+
     /// The activation retry policy.
     pub fn activation_policy(&self) -> thunderphone_app::ActivationPolicy {
         thunderphone_app::ActivationPolicy {
-            attempt_timeout: Duration::from_millis(self.activation_attempt_timeout_ms.max(1)),
-            max_attempts: self.activation_max_attempts.max(1),
+            attempt_timeout: Duration::from_millis(self.pool.activation_attempt_timeout_ms.max(1)),
+            max_attempts: self.pool.activation_max_attempts.max(1),
             ..thunderphone_app::ActivationPolicy::default()
         }
     }
 
     /// The demo activation delay.
     pub fn demo_activation(&self) -> Duration {
-        Duration::from_millis(self.demo_activation_ms)
-    }
-
-    /// A configuration for tests and embedding: every default, port 0.
-    pub fn for_tests() -> Self {
-        Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: None,
-            db_pool_size: 8,
-            db_connect_timeout_ms: 2000,
-            db_statement_timeout_ms: 5000,
-            migrate: true,
-            admin_token: None,
-            provider: ProviderKind::Demo,
-            demo_activation_ms: 2000,
-            activation_attempt_timeout_ms: 30_000,
-            activation_max_attempts: 5,
-            secret_key: None,
-            rate_limit_per_sec: 100,
-            rate_limit_burst: 200,
-            redis_url: None,
-            redis_prefix: "thunderphone:".into(),
-            redis_timeout_ms: 200,
-            auth_failures_per_min: 30,
-            trusted_proxies: Vec::new(),
-            verify_timeout_secs: 10,
-            shutdown_timeout_secs: 10,
-            body_timeout_ms: 10_000,
-            idempotency_purge_interval_secs: 300,
-            idempotency_purge_batch: 1000,
-            workers: 2,
-            log_format: LogFormat::Text,
-            carriers: crate::carriers::CarrierConfig::default(),
-            outbound: crate::outbound::OutboundConfig::default(),
-            webhooks: crate::webhooks::WebhookConfig {
-                retry_schedule: None,
-                event_purge_interval_secs: 3600,
-            },
-        }
-    }
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redacted = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        f.debug_struct("Config")
-            .field("bind", &self.bind)
-            .field("database_url", &redacted(&self.database_url))
-            .field("db_pool_size", &self.db_pool_size)
-            .field("db_connect_timeout_ms", &self.db_connect_timeout_ms)
-            .field("db_statement_timeout_ms", &self.db_statement_timeout_ms)
-            .field("migrate", &self.migrate)
-            .field("admin_token", &redacted(&self.admin_token))
-            .field("provider", &self.provider)
-            .field("demo_activation_ms", &self.demo_activation_ms)
-            .field(
-                "activation_attempt_timeout_ms",
-                &self.activation_attempt_timeout_ms,
-            )
-            .field("activation_max_attempts", &self.activation_max_attempts)
-            .field("secret_key", &redacted(&self.secret_key))
-            .field("rate_limit_per_sec", &self.rate_limit_per_sec)
-            .field("rate_limit_burst", &self.rate_limit_burst)
-            .field("redis_url", &redacted(&self.redis_url))
-            .field("redis_prefix", &self.redis_prefix)
-            .field("redis_timeout_ms", &self.redis_timeout_ms)
-            .field("auth_failures_per_min", &self.auth_failures_per_min)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("verify_timeout_secs", &self.verify_timeout_secs)
-            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
-            .field("body_timeout_ms", &self.body_timeout_ms)
-            .field(
-                "idempotency_purge_interval_secs",
-                &self.idempotency_purge_interval_secs,
-            )
-            .field("idempotency_purge_batch", &self.idempotency_purge_batch)
-            .field("workers", &self.workers)
-            .field("log_format", &self.log_format)
-            .field("carriers", &self.carriers)
-            .field("outbound", &self.outbound)
-            .field("webhooks", &self.webhooks)
-            .finish()
+        Duration::from_millis(self.pool.demo_activation_ms)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use super::*;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        config: Config,
-    }
-
-    #[test]
-    fn admission_options_parse_and_secrets_do_not_print() {
-        let parsed = Cli::try_parse_from([
-            "thunderphone",
-            "--trusted-proxies",
-            "10.0.0.0/8, 192.168.1.1",
-            "--redis-url",
-            "redis://:hunter2@redis.internal:6379/0",
-        ]);
-        let Ok(Cli { config }) = parsed else {
-            panic!("parses")
-        };
-        assert_eq!(config.trusted_proxies.len(), 2);
-        assert_eq!(config.auth_failures_per_min, 30);
-        assert_eq!(config.redis_prefix, "thunderphone:");
-        let printed = format!("{config:?}");
-        assert!(!printed.contains("hunter2"), "{printed}");
-        assert!(
-            printed.contains("redis_url: Some(\"[redacted]\")"),
-            "{printed}"
-        );
-        assert!(
-            Cli::try_parse_from(["thunderphone", "--trusted-proxies", "proxy.local"]).is_err(),
-            "a proxy must be an address or a CIDR"
-        );
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

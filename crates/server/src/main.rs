@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use thunderphone_domain::Secret;
 use thunderphone_server::{Config, LogFormat, Overrides, admin, demo, start};
 use tracing_subscriber::EnvFilter;
 
@@ -58,7 +59,7 @@ const SPARE_BLOCKING_THREADS: usize = 8;
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let pool_size = match &cli.command {
-        Command::Serve { config, .. } => config.db_pool_size as usize,
+        Command::Serve { config, .. } => config.database.pool_size as usize,
         _ => 4,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -98,16 +99,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Installed before anything else, so a signal that arrives while
             // starting up is handled too.
             let shutdown = shutdown_signal()?;
-            if demo && config.secret_key.is_none() && config.database_url.is_none() {
+            let secrets = &mut config.secrets;
+            if demo && secrets.secret_key.is_none() && config.database.url.is_none() {
                 // The embedded store forgets everything at exit, so a key
                 // that lives as long as the process is enough for the demo.
-                config.secret_key = Some(thunderphone_server::demo::ephemeral_secret_key()?);
+                secrets.secret_key = Some(Secret::new(demo::ephemeral_secret_key()?));
             }
-            let generated_admin_token = if demo && config.admin_token.is_none() {
+            let generated_admin_token = if demo && secrets.admin_token.is_none() {
                 // 128 bits from the OS: nothing about the process (its start
                 // time, say) narrows the guess.
-                config.admin_token = Some(demo::admin_token()?);
-                config.admin_token.clone()
+                let token = demo::admin_token()?;
+                secrets.admin_token = Some(Secret::new(token.clone()));
+                Some(token)
             } else {
                 None
             };
@@ -124,8 +127,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     addr: running.addr.to_string(),
                     tenant: &tenant,
                     generated_admin_token: generated_admin_token.as_deref(),
-                    persistent: config.database_url.is_some(),
-                    secret_key_set: config.secret_key.is_some(),
+                    persistent: config.database.url.is_some(),
+                    secret_key_set: config.secrets.secret_key.is_some(),
                 };
                 print_line(&banner.render()?);
             }

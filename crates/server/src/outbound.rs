@@ -39,16 +39,6 @@ pub struct OutboundConfig {
     pub concurrency: usize,
 }
 
-impl Default for OutboundConfig {
-    fn default() -> Self {
-        Self {
-            allow: AllowList::default(),
-            dns_servers: NameServers::System,
-            concurrency: 64,
-        }
-    }
-}
-
 /// The gate every tenant-chosen destination goes through. Reads the
 /// system's resolver configuration: call once, at start-up.
 pub fn gate(config: &OutboundConfig) -> Arc<dyn OutboundGate> {

@@ -13,7 +13,7 @@ use thunderphone_webhook_sender::HttpWebhookSender;
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How deliveries are retried and events kept.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WebhookConfig {
     /// Waits before each retry of a failed delivery, e.g. `1s,2s,4s`
     /// (units ms, s, m, h); default about 5s,30s,2m,10m,30m,1h,3h,6h,12h,24h.

@@ -71,6 +71,7 @@ impl Running {
 /// Every storage port, backed by one store.
 struct Storage {
     numbers: Arc<dyn thunderphone_ports::NumberRepository>,
+    keyed: Arc<dyn thunderphone_ports::KeyedReads>,
     agents: Arc<dyn thunderphone_ports::AgentRepository>,
     connections: Arc<dyn thunderphone_ports::VoipConnectionRepository>,
     tenancy: Arc<dyn thunderphone_ports::TenancyRepository>,
@@ -85,6 +86,7 @@ impl Storage {
     fn from<S>(store: Arc<S>) -> Self
     where
         S: thunderphone_ports::NumberRepository
+            + thunderphone_ports::KeyedReads
             + thunderphone_ports::AgentRepository
             + thunderphone_ports::VoipConnectionRepository
             + thunderphone_ports::TenancyRepository
@@ -97,6 +99,7 @@ impl Storage {
     {
         Self {
             numbers: store.clone(),
+            keyed: store.clone(),
             agents: store.clone(),
             connections: store.clone(),
             tenancy: store.clone(),
@@ -112,19 +115,19 @@ impl Storage {
 /// Opens the configured store: Postgres when `DATABASE_URL` is set
 /// (migrated unless told not to), else the embedded in-memory store.
 async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
-    let Some(url) = &config.database_url else {
+    let Some(url) = &config.database.url else {
         tracing::info!("store: embedded in-memory (set DATABASE_URL for Postgres)");
         return Ok(Storage::from(Arc::new(MemoryStore::new())));
     };
-    let store = Arc::new(open_postgres(url, config)?);
-    if config.migrate {
+    let store = Arc::new(open_postgres(url.expose(), config)?);
+    if config.database.migrate {
         store
             .run_migrations()
             .await
             .context("cannot migrate the database")?;
     }
-    tracing::info!(pool_size = config.db_pool_size, "store: Postgres");
-    if config.provider == ProviderKind::Demo {
+    tracing::info!(pool_size = config.database.pool_size, "store: Postgres");
+    if config.pool.provider == ProviderKind::Demo {
         let pool = store.clone();
         tokio::spawn(async move {
             let codes = thunderphone_app::every_area_code();
@@ -144,10 +147,11 @@ async fn open_storage(config: &Config) -> anyhow::Result<Storage> {
 /// # Errors
 /// When the pool settings are invalid.
 pub fn open_postgres(url: &str, config: &Config) -> anyhow::Result<PgStore> {
+    let database = &config.database;
     let options = PoolOptions {
-        max_size: config.db_pool_size,
-        connection_timeout: Duration::from_millis(config.db_connect_timeout_ms.max(1)),
-        statement_timeout: Duration::from_millis(config.db_statement_timeout_ms.max(1)),
+        max_size: database.pool_size,
+        connection_timeout: Duration::from_millis(database.connect_timeout_ms.max(1)),
+        statement_timeout: Duration::from_millis(database.statement_timeout_ms.max(1)),
     };
     PgStore::connect(url, options).context("invalid database pool settings")
 }
@@ -158,8 +162,8 @@ pub fn open_postgres(url: &str, config: &Config) -> anyhow::Result<PgStore> {
 /// # Errors
 /// When the key configuration is malformed.
 pub fn vault(config: &Config) -> anyhow::Result<AesGcmVault> {
-    let ring = match &config.secret_key {
-        Some(value) => KeyRing::parse(value)?,
+    let ring = match &config.secrets.secret_key {
+        Some(value) => KeyRing::parse(value.expose())?,
         None => KeyRing::empty(),
     };
     if ring.is_empty() {
@@ -186,6 +190,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         sender: crate::webhooks::sender(gate.clone())?,
         gate,
         numbers: storage.numbers,
+        keyed: storage.keyed,
         agents: storage.agents,
         connections: storage.connections,
         tenancy: storage.tenancy,
@@ -200,7 +205,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         activation: overrides
             .activation
             .unwrap_or_else(|| config.activation_policy()),
-        verification_timeout: Duration::from_secs(config.verify_timeout_secs.max(1)),
+        verification_timeout: Duration::from_secs(config.carriers.verify_timeout_secs.max(1)),
         outbound_concurrency: config.outbound.concurrency.max(1),
         webhooks: config.webhooks.settings(),
     };
@@ -221,8 +226,8 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
     let mut purge_stopped = stop_worker.subscribe();
     let purge_app = app.clone();
-    let purge_every = Duration::from_secs(config.idempotency_purge_interval_secs.max(1));
-    let purge_batch = config.idempotency_purge_batch.max(1);
+    let purge_every = Duration::from_secs(config.database.idempotency_purge_interval_secs.max(1));
+    let purge_batch = config.database.idempotency_purge_batch.max(1);
     tokio::spawn(async move {
         purge_app
             .run_idempotency_purge(purge_every, purge_batch, async move {
@@ -261,7 +266,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             }
         });
     }
-    let failed_auth = AuthFailures::new(config.auth_failures_per_min);
+    let failed_auth = AuthFailures::new(config.limits.auth_failures_per_min);
     if let Some(failures) = failed_auth.clone() {
         tokio::spawn(async move {
             loop {
@@ -272,13 +277,17 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     }
     let state = HttpState {
         app: app.clone(),
-        admin_token: config.admin_token.clone(),
+        admin_token: config
+            .secrets
+            .admin_token
+            .as_ref()
+            .map(|token| token.expose().to_owned()),
         rate_limits,
         auth_failures: failed_auth,
-        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
+        trusted_proxies: TrustedProxies::new(config.http.trusted_proxies.clone()),
         metrics: HttpMetrics::new().context("cannot register metrics")?,
         cursors: cursor_signer(config)?,
-        body_timeout: Duration::from_millis(config.body_timeout_ms.max(1)),
+        body_timeout: Duration::from_millis(config.http.body_timeout_ms.max(1)),
     };
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
@@ -295,18 +304,21 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
     // Longer than the usual load balancer idle timeout (60 s), so the
     // balancer, not us, closes idle connections: no request races a close.
     .keep_alive(Duration::from_secs(75))
-    .shutdown_timeout(config.shutdown_timeout_secs);
-    let workers = if config.workers > 0 {
-        config.workers
+    .shutdown_timeout(config.http.shutdown_timeout_secs);
+    let workers = if config.http.workers > 0 {
+        config.http.workers
     } else {
         std::thread::available_parallelism().map_or(1, usize::from)
     };
     server = server
         .workers(workers)
-        .worker_max_blocking_threads(blocking_threads_per_worker(config.db_pool_size, workers));
+        .worker_max_blocking_threads(blocking_threads_per_worker(
+            config.database.pool_size,
+            workers,
+        ));
     let server = server
-        .bind(config.bind)
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
+        .bind(config.http.bind)
+        .with_context(|| format!("cannot listen on {}", config.http.bind))?;
     let addr = server
         .addrs()
         .first()
@@ -320,7 +332,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         addr,
         app,
         handle,
-        shutdown_timeout: Duration::from_secs(config.shutdown_timeout_secs),
+        shutdown_timeout: Duration::from_secs(config.http.shutdown_timeout_secs),
         task,
         stop_worker,
         worker,
@@ -332,8 +344,8 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
 /// instance works on the next; without it (the embedded store, a single
 /// process) the key is random.
 fn cursor_signer(config: &Config) -> anyhow::Result<CursorSigner> {
-    match &config.secret_key {
-        Some(secret) => Ok(CursorSigner::from_secret(secret.as_bytes())),
+    match &config.secrets.secret_key {
+        Some(secret) => Ok(CursorSigner::from_secret(secret.expose().as_bytes())),
         None => CursorSigner::random()
             .map_err(|e| anyhow::anyhow!("no randomness for the cursor key: {e}")),
     }
@@ -388,14 +400,15 @@ async fn check_secret_key(app: &App) -> anyhow::Result<()> {
 /// # Errors
 /// When the Redis URL is malformed.
 fn rate_limits(config: &Config) -> anyhow::Result<Option<RateLimits>> {
-    let (per_second, burst) = (config.rate_limit_per_sec, config.rate_limit_burst);
-    let Some(url) = &config.redis_url else {
+    let limits = &config.limits;
+    let (per_second, burst) = (limits.rate_limit_per_sec, limits.rate_limit_burst);
+    let Some(url) = &limits.redis_url else {
         return Ok(RateLimits::new(per_second, burst));
     };
-    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
-    let store = RedisRateLimits::connect(url, &config.redis_prefix, timeout)
+    let timeout = Duration::from_millis(limits.redis_timeout_ms.max(1));
+    let store = RedisRateLimits::connect(url.expose(), &limits.redis_prefix, timeout)
         .context("invalid THUNDERPHONE_REDIS_URL")?;
-    tracing::info!(prefix = %config.redis_prefix, "rate limits: shared in Redis");
+    tracing::info!(prefix = %limits.redis_prefix, "rate limits: shared in Redis");
     Ok(RateLimits::shared(
         per_second,
         burst,

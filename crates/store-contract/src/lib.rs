@@ -25,8 +25,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use thunderphone_ports::{
-    ActivationQueue, AgentRepository, EventRepository, IdempotencyStore, NumberRepository,
-    TenancyRepository, VoipConnectionRepository, WebhookRepository,
+    ActivationQueue, AgentRepository, EventRepository, IdempotencyStore, KeyedReads,
+    NumberRepository, TenancyRepository, VoipConnectionRepository, WebhookRepository,
 };
 
 pub mod cases;
@@ -36,6 +36,7 @@ pub mod fixtures;
 /// activation queue.
 pub trait TestStore:
     NumberRepository
+    + KeyedReads
     + AgentRepository
     + VoipConnectionRepository
     + TenancyRepository
@@ -49,6 +50,7 @@ pub trait TestStore:
 
 impl<T> TestStore for T where
     T: NumberRepository
+        + KeyedReads
         + AgentRepository
         + VoipConnectionRepository
         + TenancyRepository

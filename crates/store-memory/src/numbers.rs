@@ -8,8 +8,8 @@ use thunderphone_domain::{
     Timestamp, Updated, Version, VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, CheckOutcome, ListCursor, NumberChange, NumberFilter, NumberRepository, Page,
-    PageRequest, Reference, RepoError,
+    Authenticated, CheckOutcome, KeyedReads, ListCursor, NumberChange, NumberFilter,
+    NumberRepository, Page, PageRequest, Reference, RepoError,
 };
 
 use crate::MemoryStore;
@@ -117,12 +117,6 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        // The port allows no other error: an unknown org is a caller bug.
-        if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::Unexpected(format!(
-                "org {org_id} does not exist"
-            )));
-        }
         let free = area_codes
             .iter()
             .flat_map(|code| code.demo_pool_numbers())
@@ -131,6 +125,7 @@ impl State {
     }
 
     /// Creates `free` (if any) as a provisioning demo number with its job.
+    /// An unknown org is reported whether or not a number was free.
     fn claim_free(
         &mut self,
         org_id: OrgId,
@@ -138,6 +133,12 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
+        // The port allows no other error: an unknown org is a caller bug.
+        if !self.orgs.contains_key(&org_id) {
+            return Err(RepoError::unexpected(format!(
+                "org {org_id} does not exist"
+            )));
+        }
         let Some(free) = free else { return Ok(None) };
         let number = self.create_number(NewPhoneNumber::demo(org_id, free, now), actor)?;
         self.start_job(&number);
@@ -151,11 +152,6 @@ impl State {
         now: Timestamp,
         actor: Option<Actor>,
     ) -> Result<Option<PhoneNumber>, RepoError> {
-        if !self.orgs.contains_key(&org_id) {
-            return Err(RepoError::Unexpected(format!(
-                "org {org_id} does not exist"
-            )));
-        }
         let free = candidates
             .iter()
             .find(|n| !self.held.contains_key(*n))
@@ -239,7 +235,7 @@ impl State {
             || new.source() != old.source()
             || new.created_at() != old.created_at()
         {
-            return Err(RepoError::Unexpected(format!(
+            return Err(RepoError::unexpected(format!(
                 "change of number {} is not a successor of version {expected}",
                 old.id()
             )));
@@ -340,33 +336,6 @@ impl NumberRepository for MemoryStore {
         Ok(self.lock().org_number(org_id, id).map(|s| s.number.clone()))
     }
 
-    async fn find_number_for_key(
-        &self,
-        key_hash: &str,
-        id: PhoneNumberId,
-    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        let state = self.lock();
-        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
-            principal,
-            value: state
-                .org_number(principal.org_id, id)
-                .map(|s| s.number.clone()),
-        }))
-    }
-
-    async fn list_numbers_for_key(
-        &self,
-        key_hash: &str,
-        filter: &NumberFilter,
-        page: PageRequest<ListCursor>,
-    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
-        let state = self.lock();
-        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
-            principal,
-            value: state.list_numbers(principal.org_id, filter, page),
-        }))
-    }
-
     async fn find_number_unscoped(
         &self,
         id: PhoneNumberId,
@@ -405,5 +374,37 @@ impl NumberRepository for MemoryStore {
         page: PageRequest<Version>,
     ) -> Result<Page<VersionSnapshot, Version>, RepoError> {
         self.lock().list_versions(org_id, id, page)
+    }
+}
+
+/// The keyed reads take the lock once for the key and the read, so they
+/// see one state, as the Postgres store's single statement does.
+#[async_trait]
+impl KeyedReads for MemoryStore {
+    async fn find_number_for_key(
+        &self,
+        key_hash: &str,
+        id: PhoneNumberId,
+    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state
+                .org_number(principal.org_id, id)
+                .map(|s| s.number.clone()),
+        }))
+    }
+
+    async fn list_numbers_for_key(
+        &self,
+        key_hash: &str,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
+        let state = self.lock();
+        Ok(state.authenticate(key_hash).map(|principal| Authenticated {
+            principal,
+            value: state.list_numbers(principal.org_id, filter, page),
+        }))
     }
 }

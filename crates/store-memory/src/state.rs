@@ -9,7 +9,7 @@ use thunderphone_domain::{
     Agent, AgentId, ApiKey, ApiKeyId, E164, IdError, Org, OrgId, PhoneNumber, PhoneNumberId, Role,
     Timestamp, User, UserId, VersionSnapshot, VoipConnection, VoipConnectionId,
 };
-use thunderphone_ports::{ListCursor, Page, PageRequest, Reference, RepoError};
+use thunderphone_ports::{ListCursor, Page, PageRequest, Reference, RepoError, Unexpected};
 
 /// Keys of one org's records in list order: iterated in reverse, newest
 /// first (`created_at` desc, then id desc). Ids are kept raw so any
@@ -125,8 +125,8 @@ pub(crate) fn next_id<T>(
 ) -> Result<T, RepoError> {
     let next = counter
         .checked_add(1)
-        .ok_or_else(|| RepoError::Unexpected("id counter overflow".into()))?;
-    let id = make(next).map_err(|e| RepoError::Unexpected(e.to_string()))?;
+        .ok_or_else(|| RepoError::unexpected("id counter overflow"))?;
+    let id = make(next).map_err(|e| RepoError::Unexpected(Unexpected::new(e)))?;
     *counter = next;
     Ok(id)
 }

@@ -8,7 +8,7 @@ use thunderphone_ports::{AgentRepository, ListCursor, Page, PageRequest, RepoErr
 
 use crate::PgStore;
 use crate::error::{Failure, corrupt};
-use crate::page::{before, overfetch};
+use crate::page::newest_first;
 use crate::rows::id;
 use crate::schema::{agents, phone_numbers};
 use crate::tenancy::require_org;
@@ -84,24 +84,15 @@ impl AgentRepository for PgStore {
         page: PageRequest<ListCursor>,
     ) -> Result<Page<Agent, ListCursor>, RepoError> {
         self.run("list_agents", move |conn| {
-            let mut query = agents::table
+            let query = agents::table
                 .filter(agents::org_id.eq(org_id.get()))
                 .select(AgentRow::as_select())
                 .order((agents::created_at.desc(), agents::id.desc()))
-                .limit(overfetch(page.limit))
                 .into_boxed();
-            if let Some(after) = page.after {
-                query = query.filter(before(after));
-            }
-            let items = query
-                .load(conn)?
-                .into_iter()
-                .map(AgentRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page::from_overfetch(items, page.limit, |a| ListCursor {
+            newest_first(conn, query, page, AgentRow::into_domain, |a| ListCursor {
                 created_at: a.created_at,
                 id: a.id.get(),
-            }))
+            })
         })
         .await
     }

@@ -102,8 +102,8 @@ where
             drop(tokio::task::spawn_blocking(move || runner.run()));
         }
         answer.await.unwrap_or_else(|_| {
-            Err(RepoError::Unexpected(
-                "a batched store call ended without an answer".into(),
+            Err(RepoError::unexpected(
+                "a batched store call ended without an answer",
             ))
         })
     }
@@ -212,12 +212,8 @@ impl<Req, Resp> Shared<Req, Resp> {
             .map(|waiting| (waiting.request, waiting.reply))
             .unzip();
         self.batches.fetch_add(1, Ordering::Relaxed);
-        let answers =
-            catch_unwind(AssertUnwindSafe(|| (self.run)(&requests))).unwrap_or_else(|_| {
-                Err(RepoError::Unexpected(
-                    "a batched store call panicked".into(),
-                ))
-            });
+        let answers = catch_unwind(AssertUnwindSafe(|| (self.run)(&requests)))
+            .unwrap_or_else(|_| Err(RepoError::unexpected("a batched store call panicked")));
         match answers {
             Ok(answers) if answers.len() == replies.len() => {
                 for (reply, answer) in replies.into_iter().zip(answers) {
@@ -226,7 +222,7 @@ impl<Req, Resp> Shared<Req, Resp> {
                 }
             }
             Ok(answers) => {
-                let error = RepoError::Unexpected(format!(
+                let error = RepoError::unexpected(format!(
                     "a batch of {} store calls got {} answers",
                     replies.len(),
                     answers.len()

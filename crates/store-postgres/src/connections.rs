@@ -13,7 +13,7 @@ use thunderphone_ports::{
 use crate::PgStore;
 use crate::error::{Failure, corrupt};
 use crate::numbers::write_change;
-use crate::page::{before, overfetch};
+use crate::page::newest_first;
 use crate::rows::{NumberRow, id, wire};
 use crate::schema::{phone_numbers, voip_connections};
 use crate::tenancy::require_org;
@@ -264,27 +264,20 @@ impl VoipConnectionRepository for PgStore {
         page: PageRequest<ListCursor>,
     ) -> Result<Page<VoipConnection, ListCursor>, RepoError> {
         self.run("list_connections", move |conn| {
-            let mut query = voip_connections::table
+            let query = voip_connections::table
                 .filter(voip_connections::org_id.eq(org_id.get()))
                 .select(ConnectionRow::as_select())
                 .order((
                     voip_connections::created_at.desc(),
                     voip_connections::id.desc(),
                 ))
-                .limit(overfetch(page.limit))
                 .into_boxed();
-            if let Some(after) = page.after {
-                query = query.filter(before(after));
-            }
-            let items = query
-                .load(conn)?
-                .into_iter()
-                .map(ConnectionRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page::from_overfetch(items, page.limit, |c| ListCursor {
-                created_at: c.created_at,
-                id: c.id.get(),
-            }))
+            newest_first(conn, query, page, ConnectionRow::into_domain, |c| {
+                ListCursor {
+                    created_at: c.created_at,
+                    id: c.id.get(),
+                }
+            })
         })
         .await
     }

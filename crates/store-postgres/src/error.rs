@@ -10,13 +10,13 @@
 //!   same transaction where the error must name a value; the constraint is
 //!   the backstop, mapped by its name where the caller knows what it means
 //!   ([`Failure::constraint`]).
-//! - Anything else is [`RepoError::Unexpected`] with the driver's message.
+//! - Anything else is [`RepoError::Unexpected`], the driver's error its cause.
 //!   Messages never carry row values, so credentials and key hashes cannot
 //!   leak through them.
 
 use diesel::r2d2::PoolError;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use thunderphone_ports::RepoError;
+use thunderphone_ports::{RepoError, Unexpected};
 
 /// A failure inside a blocking store call: either already a port error, or
 /// a driver error still to be translated.
@@ -84,7 +84,7 @@ impl Failure {
 /// A row that does not decode into a domain value: the database holds
 /// something the schema's checks should have refused.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Failure {
-    Failure::Repo(RepoError::Unexpected(format!(
+    Failure::Repo(RepoError::unexpected(format!(
         "stored {what} is invalid: {detail}"
     )))
 }
@@ -111,9 +111,10 @@ pub(crate) fn db_error(error: DieselError) -> RepoError {
                 .constraint_name()
                 .map(|name| format!(" (constraint {name})"))
                 .unwrap_or_default();
-            RepoError::Unexpected(format!("{kind:?}: {}{constraint}", info.message()))
+            let what = format!("database error {kind:?}{constraint}");
+            Unexpected::context(what, DieselError::DatabaseError(kind, info)).into()
         }
-        other => RepoError::Unexpected(other.to_string()),
+        other => Unexpected::new(other).into(),
     }
 }
 

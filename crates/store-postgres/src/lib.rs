@@ -42,9 +42,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{HandleError, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use thunderphone_ports::RepoError;
 #[cfg(doc)]
 use thunderphone_ports::StoreHealth;
+use thunderphone_ports::{RepoError, Unexpected};
 
 use crate::batch::{BatchLimits, Batcher};
 use crate::checkout::Manager;
@@ -129,19 +129,15 @@ impl PgStore {
     /// `connection_timeout` is zero.
     pub fn connect(url: &str, options: PoolOptions) -> Result<Self, RepoError> {
         if options.max_size == 0 {
-            return Err(RepoError::Unexpected(
-                "pool max_size must be at least 1".into(),
-            ));
+            return Err(RepoError::unexpected("pool max_size must be at least 1"));
         }
         if options.connection_timeout.is_zero() {
-            return Err(RepoError::Unexpected(
-                "pool connection_timeout must be positive".into(),
+            return Err(RepoError::unexpected(
+                "pool connection_timeout must be positive",
             ));
         }
         if options.statement_timeout.is_zero() {
-            return Err(RepoError::Unexpected(
-                "statement_timeout must be positive".into(),
-            ));
+            return Err(RepoError::unexpected("statement_timeout must be positive"));
         }
         let pool = Pool::builder()
             .max_size(options.max_size)
@@ -203,7 +199,7 @@ impl PgStore {
                     .map(|applied| {
                         tracing::info!(applied = applied.len(), "database migrations applied");
                     })
-                    .map_err(|e| RepoError::Unexpected(format!("migration failed: {e}")).into())
+                    .map_err(|e| RepoError::from(Unexpected::context("migration failed", e)).into())
             })
         })
         .await
@@ -224,7 +220,7 @@ impl PgStore {
                     .map(|reverted| {
                         tracing::info!(reverted = reverted.len(), "database migrations reverted");
                     })
-                    .map_err(|e| RepoError::Unexpected(format!("revert failed: {e}")).into())
+                    .map_err(|e| RepoError::from(Unexpected::context("revert failed", e)).into())
             })
         })
         .await
@@ -268,7 +264,7 @@ impl PgStore {
             Some(bound) => self.bounded(op, bound, call).await?,
             None => call.await,
         };
-        joined.map_err(|e| RepoError::Unexpected(format!("store call {op} did not finish: {e}")))?
+        joined.map_err(|e| Unexpected::context(format!("store call {op} did not finish"), e))?
     }
 
     /// Waits for `call` at most `bound`.

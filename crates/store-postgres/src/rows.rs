@@ -94,11 +94,6 @@ impl NumberRow {
     }
 }
 
-/// Restores a list of rows.
-pub(crate) fn numbers(rows: Vec<NumberRow>) -> Result<Vec<PhoneNumber>, Failure> {
-    rows.into_iter().map(NumberRow::into_domain).collect()
-}
-
 /// A whole new `phone_numbers` row, id included (taken from the identity
 /// sequence beforehand, so the domain builds the number it will be).
 #[derive(Insertable)]

@@ -208,7 +208,7 @@ async fn keyed_finds_waiting_for_a_statement_share_the_next_one() {
     use std::sync::Arc;
 
     use thunderphone_domain::{PhoneNumber, PhoneNumberId};
-    use thunderphone_ports::{NumberRepository, RepoError};
+    use thunderphone_ports::{KeyedReads, RepoError};
     use thunderphone_store_contract::fixtures::{at, claim, missing_number, tenant};
 
     let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();

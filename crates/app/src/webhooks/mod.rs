@@ -11,7 +11,7 @@ use thunderphone_domain::{
     WebhookEndpoint, WebhookEndpointId, WebhookUrl,
 };
 use thunderphone_ports::{
-    EndpointChange, ListCursor, NewWebhookEndpoint, OutboundError, Page, PageRequest, RepoError,
+    EndpointChange, ListCursor, NewWebhookEndpoint, OutboundError, Page, PageRequest,
 };
 
 pub use render::event_body;
@@ -20,6 +20,7 @@ pub use secret::SECRET_PREFIX;
 pub use worker::{AttemptCounts, WebhookSettings};
 
 use crate::authorize::Action;
+use crate::error::StoreResult;
 use crate::events::new_event_id;
 use crate::{App, AppError};
 
@@ -108,7 +109,13 @@ impl App {
             created_at: self.ports.clock.now(),
         };
         let max = self.settings.webhooks.max_endpoints_per_org;
-        match self.ports.webhooks.create_endpoint(new, max).await? {
+        match self
+            .ports
+            .webhooks
+            .create_endpoint(new, max)
+            .await
+            .map_err(AppError::store)?
+        {
             Some(endpoint) => Ok(EndpointWithSecret {
                 endpoint,
                 secret: secret.text,
@@ -128,11 +135,11 @@ impl App {
         caller: &Principal,
         page: PageRequest<ListCursor>,
     ) -> Result<Page<WebhookEndpoint, ListCursor>, AppError> {
-        Ok(self
-            .ports
+        self.ports
             .webhooks
             .list_endpoints(caller.org_id, page)
-            .await?)
+            .await
+            .map_err(AppError::store)
     }
 
     /// One endpoint of the caller's org.
@@ -147,7 +154,8 @@ impl App {
         self.ports
             .webhooks
             .find_endpoint(caller.org_id, id)
-            .await?
+            .await
+            .map_err(AppError::store)?
             .ok_or(AppError::NotFound(ENDPOINT))
     }
 
@@ -169,7 +177,7 @@ impl App {
             .webhooks
             .update_endpoint(caller.org_id, id, change)
             .await
-            .map_err(|e| not_found_as(e, ENDPOINT))
+            .not_found_as(ENDPOINT)
     }
 
     /// Deletes an endpoint and its deliveries (admin+).
@@ -186,7 +194,7 @@ impl App {
             .webhooks
             .delete_endpoint(caller.org_id, id)
             .await
-            .map_err(|e| not_found_as(e, ENDPOINT))
+            .not_found_as(ENDPOINT)
     }
 
     /// A new secret (admin+); the old one signs beside it for the grace
@@ -208,7 +216,7 @@ impl App {
             .webhooks
             .rotate_secret(caller.org_id, id, sealed, until)
             .await
-            .map_err(|e| not_found_as(e, ENDPOINT))?;
+            .not_found_as(ENDPOINT)?;
         Ok(EndpointWithSecret {
             endpoint,
             secret: secret.text,
@@ -230,7 +238,7 @@ impl App {
             .webhooks
             .list_deliveries(caller.org_id, id, status, page)
             .await
-            .map_err(|e| not_found_as(e, ENDPOINT))
+            .not_found_as(ENDPOINT)
     }
 
     /// Attempts a delivery again now, whatever its status (admin+).
@@ -250,7 +258,7 @@ impl App {
             .webhooks
             .retry_delivery(caller.org_id, id, delivery, now)
             .await
-            .map_err(|e| not_found_as(e, DELIVERY))
+            .not_found_as(DELIVERY)
     }
 
     /// Sends a `webhook.test` event to one endpoint (admin+).
@@ -269,15 +277,7 @@ impl App {
             .webhooks
             .record_test_event(id, event)
             .await
-            .map_err(|e| not_found_as(e, ENDPOINT))
-    }
-}
-
-/// `RepoError::NotFound` as the caller's missing `what`.
-fn not_found_as(error: RepoError, what: &'static str) -> AppError {
-    match error {
-        RepoError::NotFound => AppError::NotFound(what),
-        other => other.into(),
+            .not_found_as(ENDPOINT)
     }
 }
 

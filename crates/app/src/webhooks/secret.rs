@@ -4,6 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use thunderphone_ports::Unexpected;
+
 use crate::AppError;
 
 /// Prefix of every signing secret.
@@ -18,8 +20,9 @@ pub(crate) struct NewSecret {
 /// 32 bytes from the OS random generator.
 pub(crate) fn generate() -> Result<NewSecret, AppError> {
     let mut bytes = vec![0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Unexpected(format!("no randomness for a signing secret: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| {
+        AppError::Unexpected(Unexpected::context("no randomness for a signing secret", e))
+    })?;
     let text = format!("{SECRET_PREFIX}{}", STANDARD.encode(&bytes));
     Ok(NewSecret { bytes, text })
 }

@@ -22,8 +22,9 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     Inventory, MockActivationQueue, MockAgentRepository, MockClock, MockIdempotencyStore,
-    MockNumberProvider, MockNumberRepository, MockStoreHealth, MockTenancyRepository,
-    MockVoipConnectionRepository, MockVoipVerifier, NumberChange, NumberProvider, VoipVerifier,
+    MockKeyedReads, MockNumberProvider, MockNumberRepository, MockStoreHealth,
+    MockTenancyRepository, MockVoipConnectionRepository, MockVoipVerifier, NumberChange,
+    NumberProvider, VoipVerifier,
 };
 
 /// The caller's org.
@@ -38,6 +39,8 @@ pub const KEY: i64 = 100;
 /// The mocks an [`App`] is built from. Every field starts empty.
 pub struct Mocks {
     pub numbers: MockNumberRepository,
+    /// The keyed reads.
+    pub keyed: MockKeyedReads,
     pub agents: MockAgentRepository,
     pub connections: MockVoipConnectionRepository,
     pub tenancy: MockTenancyRepository,
@@ -68,6 +71,7 @@ impl Mocks {
             .return_const(Inventory::DemoPool);
         Self {
             numbers: MockNumberRepository::new(),
+            keyed: MockKeyedReads::new(),
             agents: MockAgentRepository::new(),
             connections: MockVoipConnectionRepository::new(),
             tenancy: MockTenancyRepository::new(),
@@ -109,6 +113,7 @@ impl Mocks {
         });
         let ports = Ports {
             numbers: Arc::new(self.numbers),
+            keyed: Arc::new(self.keyed),
             agents: Arc::new(self.agents),
             connections: Arc::new(self.connections),
             tenancy: Arc::new(self.tenancy),

@@ -86,7 +86,7 @@ struct AvailableNumber {
 
 /// A number of the account.
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct PhoneNumberRecord {
+pub struct PhoneNumberRecord {
     pub id: String,
     pub phone_number: String,
     #[serde(default)]

@@ -4,15 +4,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret};
-use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
+use thunderphone_ports::ProviderError;
 
-use super::api::{self, Account, NumberOrder};
-use crate::ConfigError;
-use crate::RetryPolicy;
-use crate::http::{ApiError, HttpApi, check_base_url, parse_numbers};
-
-/// Most candidates one search asks for.
-const MAX_SEARCH: usize = 100;
+use super::api::{self, Account, NumberOrder, PhoneNumberRecord};
+use crate::http::{ApiError, HttpApi, check_base_url};
+use crate::pool::{CarrierPool, PoolCarrier, SearchNames};
+use crate::{ConfigError, RetryPolicy};
 
 /// How to reach ThunderPhone's Telnyx account.
 #[derive(Debug, Clone)]
@@ -48,8 +45,12 @@ impl TelnyxConfig {
 
 /// Telnyx as the pool's carrier: searches US numbers, orders the one the
 /// store picked and waits for the order, releases numbers after DELETE.
+pub type TelnyxProvider = CarrierPool<TelnyxAccount>;
+
+/// ThunderPhone's Telnyx account, as the pool reaches it: the vendor calls
+/// behind [`TelnyxProvider`].
 #[derive(Debug, Clone)]
-pub struct TelnyxProvider {
+pub struct TelnyxAccount {
     http: HttpApi,
     base_url: String,
     api_key: Secret,
@@ -64,7 +65,7 @@ impl TelnyxProvider {
     /// [`ConfigError`] for a bad base URL or an HTTP client that cannot be
     /// set up.
     pub fn new(config: TelnyxConfig) -> Result<Self, ConfigError> {
-        Ok(Self {
+        Ok(CarrierPool::over(TelnyxAccount {
             http: HttpApi::new(
                 "telnyx",
                 config.request_timeout,
@@ -75,9 +76,11 @@ impl TelnyxProvider {
             api_key: config.api_key,
             connection_id: config.connection_id.filter(|c| !c.trim().is_empty()),
             poll_interval: config.order_poll_interval,
-        })
+        }))
     }
+}
 
+impl TelnyxAccount {
     fn account(&self) -> Account<'_> {
         Account::new(&self.http, &self.base_url, &self.api_key)
     }
@@ -110,31 +113,6 @@ impl TelnyxProvider {
     }
 }
 
-/// `filter[...]` pairs of a search.
-fn search_filters(query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
-    let mut filters = vec![("filter[country_code]", "US".to_owned())];
-    match query {
-        NumberQuery::AreaCode(code) => {
-            filters.push((
-                "filter[national_destination_code]",
-                code.as_str().to_owned(),
-            ));
-        }
-        NumberQuery::City { city, state } => {
-            filters.push(("filter[locality]", city.as_str().to_owned()));
-            if let Some(state) = state {
-                filters.push(("filter[administrative_area]", state.as_str().to_owned()));
-            }
-        }
-        NumberQuery::State(state) => {
-            filters.push(("filter[administrative_area]", state.as_str().to_owned()));
-        }
-        NumberQuery::Any => {}
-    }
-    filters.push(("filter[limit]", limit.clamp(1, MAX_SEARCH).to_string()));
-    filters
-}
-
 /// The customer reference our orders carry, so a later attempt can find an
 /// order still pending instead of ordering the number twice.
 fn order_reference(number: &E164) -> String {
@@ -142,40 +120,32 @@ fn order_reference(number: &E164) -> String {
 }
 
 #[async_trait]
-impl NumberProvider for TelnyxProvider {
-    fn inventory(&self) -> Inventory {
-        Inventory::Carrier
+impl PoolCarrier for TelnyxAccount {
+    const VENDOR: &'static str = "telnyx";
+    const SEARCH: SearchNames = SearchNames {
+        fixed: &[("filter[country_code]", "US")],
+        area_code: "filter[national_destination_code]",
+        city: "filter[locality]",
+        state: "filter[administrative_area]",
+        limit: "filter[limit]",
+    };
+    type Held = PhoneNumberRecord;
+
+    async fn available(
+        &self,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Vec<String>, ApiError> {
+        self.account().available(params).await
     }
 
-    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let numbers = self
-            .account()
-            .available(search_filters(query, limit))
-            .await
-            .map_err(ApiError::into_provider)?;
-        Ok(parse_numbers("telnyx", numbers)
-            .into_iter()
-            .take(limit)
-            .collect())
+    async fn find(&self, number: &E164) -> Result<Option<PhoneNumberRecord>, ApiError> {
+        self.account().find_number(number).await
     }
 
-    /// Idempotent: a number already in the account is a success, and an
-    /// order still pending from an earlier attempt is waited for rather
-    /// than placed again.
-    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+    /// Orders the number and waits for the order; an order still pending
+    /// from an earlier attempt is waited for rather than placed again.
+    async fn acquire(&self, number: &E164) -> Result<(), ProviderError> {
         let account = self.account();
-        if account
-            .find_number(number)
-            .await
-            .map_err(ApiError::into_provider)?
-            .is_some()
-        {
-            tracing::debug!(%number, "already in the Telnyx account");
-            return Ok(());
-        }
         let reference = order_reference(number);
         let pending = account
             .orders_by_reference(&reference)
@@ -194,27 +164,15 @@ impl NumberProvider for TelnyxProvider {
         self.wait_for(&account, number, order).await
     }
 
-    /// A number that is not in the account (any more) is already released.
-    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
-        let account = self.account();
-        let Some(record) = account
-            .find_number(number)
-            .await
-            .map_err(ApiError::into_provider)?
-        else {
-            return Ok(());
-        };
-        match account.delete_number(&record.id).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.status() == Some(404) => Ok(()),
-            Err(error) => Err(error.into_provider()),
-        }
+    async fn give_back(&self, held: PhoneNumberRecord) -> Result<(), ApiError> {
+        self.account().delete_number(&held.id).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use thunderphone_domain::{AreaCode, City, UsState};
+    use thunderphone_ports::NumberQuery;
 
     use super::*;
 
@@ -228,7 +186,8 @@ mod tests {
             panic!("valid values")
         };
         let show = |q: &NumberQuery| {
-            search_filters(q, 3)
+            TelnyxAccount::SEARCH
+                .params(q, 3)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()

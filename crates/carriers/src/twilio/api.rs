@@ -36,7 +36,7 @@ pub(crate) fn describe_error(status: StatusCode, body: &[u8]) -> String {
 
 /// An IncomingPhoneNumber: a number the account owns.
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct IncomingNumber {
+pub struct IncomingNumber {
     pub sid: String,
     pub phone_number: String,
     #[serde(default)]

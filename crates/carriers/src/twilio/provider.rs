@@ -4,16 +4,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use thunderphone_domain::{E164, Secret};
-use thunderphone_ports::{Inventory, NumberProvider, NumberQuery, ProviderError};
+use thunderphone_ports::ProviderError;
 
-use super::api::{self, Account};
-use crate::ConfigError;
-use crate::RetryPolicy;
-use crate::http::{ApiError, HttpApi, check_base_url, parse_numbers};
-
-/// Most candidates one search asks for (Twilio allows up to 1000 a page;
-/// the store only needs a few it can try in turn).
-const MAX_SEARCH: usize = 100;
+use super::api::{self, Account, IncomingNumber};
+use crate::http::{ApiError, HttpApi, check_base_url};
+use crate::pool::{CarrierPool, PoolCarrier, SearchNames};
+use crate::{ConfigError, RetryPolicy};
 
 /// How to reach ThunderPhone's Twilio account.
 #[derive(Debug, Clone)]
@@ -52,8 +48,12 @@ impl TwilioConfig {
 
 /// Twilio as the pool's carrier: searches US local numbers, buys the one
 /// the store picked (idempotently), and releases numbers after DELETE.
+pub type TwilioProvider = CarrierPool<TwilioAccount>;
+
+/// ThunderPhone's Twilio account, as the pool reaches it: the vendor calls
+/// behind [`TwilioProvider`].
 #[derive(Debug, Clone)]
-pub struct TwilioProvider {
+pub struct TwilioAccount {
     http: HttpApi,
     base_url: String,
     account_sid: String,
@@ -72,7 +72,7 @@ impl TwilioProvider {
             return Err(ConfigError::Missing("account_sid"));
         }
         check_base_url("voice_url", &config.voice_url)?;
-        Ok(Self {
+        Ok(CarrierPool::over(TwilioAccount {
             http: HttpApi::new(
                 "twilio",
                 config.request_timeout,
@@ -83,9 +83,11 @@ impl TwilioProvider {
             account_sid: config.account_sid,
             auth_token: config.auth_token,
             voice_url: config.voice_url,
-        })
+        }))
     }
+}
 
+impl TwilioAccount {
     fn account(&self) -> Account<'_> {
         Account::new(
             &self.http,
@@ -96,62 +98,36 @@ impl TwilioProvider {
     }
 }
 
-/// The query parameters of a local-number search.
-fn search_params(query: &NumberQuery, limit: usize) -> Vec<(&'static str, String)> {
-    let mut params = match query {
-        NumberQuery::AreaCode(code) => vec![("AreaCode", code.as_str().to_owned())],
-        NumberQuery::City { city, state } => {
-            let mut p = vec![("InLocality", city.as_str().to_owned())];
-            if let Some(state) = state {
-                p.push(("InRegion", state.as_str().to_owned()));
-            }
-            p
-        }
-        NumberQuery::State(state) => vec![("InRegion", state.as_str().to_owned())],
-        NumberQuery::Any => Vec::new(),
-    };
-    params.push(("PageSize", limit.clamp(1, MAX_SEARCH).to_string()));
-    params
-}
-
 #[async_trait]
-impl NumberProvider for TwilioProvider {
-    fn inventory(&self) -> Inventory {
-        Inventory::Carrier
+impl PoolCarrier for TwilioAccount {
+    const VENDOR: &'static str = "twilio";
+    const SEARCH: SearchNames = SearchNames {
+        fixed: &[],
+        area_code: "AreaCode",
+        city: "InLocality",
+        state: "InRegion",
+        limit: "PageSize",
+    };
+    type Held = IncomingNumber;
+
+    async fn available(
+        &self,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<Vec<String>, ApiError> {
+        self.account().available_local(params).await
     }
 
-    async fn search(&self, query: &NumberQuery, limit: usize) -> Result<Vec<E164>, ProviderError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let numbers = self
-            .account()
-            .available_local(search_params(query, limit))
-            .await
-            .map_err(ApiError::into_provider)?;
-        Ok(parse_numbers("twilio", numbers)
-            .into_iter()
-            .take(limit)
-            .collect())
+    async fn find(&self, number: &E164) -> Result<Option<IncomingNumber>, ApiError> {
+        self.account().find_incoming(number).await
     }
 
-    /// Looks the number up first, so an attempt after a purchase that went
-    /// through (but whose answer was lost) succeeds instead of buying twice.
-    async fn activate(&self, number: &E164) -> Result<(), ProviderError> {
+    /// Buys the number. A refused purchase may be the echo of an earlier
+    /// one that did go through (a retried POST): if the number is ours,
+    /// we're done.
+    async fn acquire(&self, number: &E164) -> Result<(), ProviderError> {
         let account = self.account();
-        if account
-            .find_incoming(number)
-            .await
-            .map_err(ApiError::into_provider)?
-            .is_some()
-        {
-            tracing::debug!(%number, "already in the Twilio account");
-            return Ok(());
-        }
         match account.buy(number, &self.voice_url).await {
             Ok(()) => Ok(()),
-            // A refused purchase may be the echo of an earlier one that did
-            // go through (a retried POST): if the number is ours, we're done.
             Err(error @ ApiError::Status { .. }) if error.status().is_some_and(|s| s < 500) => {
                 match account.find_incoming(number).await {
                     Ok(Some(_)) => Ok(()),
@@ -162,27 +138,15 @@ impl NumberProvider for TwilioProvider {
         }
     }
 
-    /// A number that is not in the account (any more) is already released.
-    async fn release(&self, number: &E164) -> Result<(), ProviderError> {
-        let account = self.account();
-        let Some(incoming) = account
-            .find_incoming(number)
-            .await
-            .map_err(ApiError::into_provider)?
-        else {
-            return Ok(());
-        };
-        match account.delete_incoming(&incoming.sid).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.status() == Some(404) => Ok(()),
-            Err(error) => Err(error.into_provider()),
-        }
+    async fn give_back(&self, held: IncomingNumber) -> Result<(), ApiError> {
+        self.account().delete_incoming(&held.sid).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use thunderphone_domain::{AreaCode, City, UsState};
+    use thunderphone_ports::NumberQuery;
 
     use super::*;
 
@@ -196,7 +160,8 @@ mod tests {
             panic!("valid values")
         };
         let names = |q: &NumberQuery, limit| {
-            search_params(q, limit)
+            TwilioAccount::SEARCH
+                .params(q, limit)
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()

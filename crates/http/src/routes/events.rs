@@ -23,10 +23,9 @@ pub fn routes(r: &mut super::Routes) {
 
 fn body(event: &Event) -> Result<Vec<u8>, Problem> {
     event_body(event).map_err(|e| {
-        Problem::from(thunderphone_app::AppError::Unexpected(format!(
-            "cannot render event {}: {e}",
-            event.id
-        )))
+        Problem::from(thunderphone_app::AppError::Unexpected(
+            thunderphone_ports::Unexpected::context(format!("cannot render event {}", event.id), e),
+        ))
     })
 }
 

@@ -78,7 +78,7 @@ async fn forwarded_for_is_ignored_without_trusted_proxies() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_counts_alone() {
     let mut config = test_config();
-    config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    config.http.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("member").await;
     let attacker = "203.0.113.7";

@@ -435,7 +435,7 @@ async fn verification_is_bounded_in_time() {
 #[tokio::test]
 async fn without_a_secret_key_credentials_are_refused() {
     let mut config = crate::support::test_config();
-    config.secret_key = None;
+    config.secrets.secret_key = None;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("owner").await;
     let body =

@@ -206,7 +206,7 @@ async fn a_trickling_body_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut config = crate::support::test_config();
-    config.body_timeout_ms = 300;
+    config.http.body_timeout_ms = 300;
     let app = TestApp::spawn_with(config, thunderphone_server::Overrides::default()).await;
     let t = app.tenant("owner").await;
     let addr = app.base.trim_start_matches("http://").to_owned();

@@ -151,8 +151,8 @@ fn sip_body(name: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_rate_limited_request_is_not_replayed() {
     let mut config = test_config();
-    config.rate_limit_per_sec = 1;
-    config.rate_limit_burst = 2;
+    config.limits.rate_limit_per_sec = 1;
+    config.limits.rate_limit_burst = 2;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("member").await;
     let create = || {

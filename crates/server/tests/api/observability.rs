@@ -99,8 +99,8 @@ async fn metrics_count_requests_jobs_and_pool() {
 #[tokio::test]
 async fn rate_limits_apply_per_key_with_headers() {
     let mut config = test_config();
-    config.rate_limit_per_sec = 1;
-    config.rate_limit_burst = 3;
+    config.limits.rate_limit_per_sec = 1;
+    config.limits.rate_limit_burst = 3;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let a = app.tenant("member").await;
     let b = app.tenant("member").await;
@@ -136,8 +136,8 @@ async fn rate_limits_apply_per_key_with_headers() {
 #[tokio::test]
 async fn read_routes_share_the_rate_limit() {
     let mut config = test_config();
-    config.rate_limit_per_sec = 1;
-    config.rate_limit_burst = 4;
+    config.limits.rate_limit_per_sec = 1;
+    config.limits.rate_limit_burst = 4;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("member").await;
     let listed = app.get("/v1/phone-numbers", &t.key).await;
@@ -168,8 +168,8 @@ async fn read_routes_share_the_rate_limit() {
 #[tokio::test]
 async fn rate_limiting_can_be_turned_off() {
     let mut config = test_config();
-    config.rate_limit_per_sec = 0;
-    config.rate_limit_burst = 1;
+    config.limits.rate_limit_per_sec = 0;
+    config.limits.rate_limit_burst = 1;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let a = app.tenant("member").await;
     for _ in 0..20 {

@@ -121,7 +121,7 @@ async fn operator_api_needs_its_token() {
     .assert_problem(401, "unauthorized");
     app.stop().await;
     let mut config = crate::support::test_config();
-    config.admin_token = None;
+    config.secrets.admin_token = None;
     let closed = TestApp::spawn_with(config, Default::default()).await;
     closed
         .send(

@@ -33,7 +33,7 @@ async fn spawn_real(config: Config) -> TestApp {
 
 fn config(allow: &str) -> Config {
     let mut config = test_config();
-    config.verify_timeout_secs = 10;
+    config.carriers.verify_timeout_secs = 10;
     config.carriers.sip_options_timeout_ms = 500;
     config.outbound.allow = allow.parse().unwrap();
     config

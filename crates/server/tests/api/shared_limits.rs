@@ -5,20 +5,21 @@
 use reqwest::StatusCode;
 
 use crate::support::{REDIS_URL, RedisPrefix, StoreKind, TestApp, test_config};
+use thunderphone_domain::Secret;
 
 #[tokio::test]
 async fn two_instances_sharing_redis_enforce_one_limit() {
     let prefix = RedisPrefix::new();
     let mut config = test_config();
-    config.rate_limit_per_sec = 1;
-    config.rate_limit_burst = 5;
-    config.redis_url = Some(REDIS_URL.into());
-    config.redis_prefix = prefix.0.clone();
+    config.limits.rate_limit_per_sec = 1;
+    config.limits.rate_limit_burst = 5;
+    config.limits.redis_url = Some(Secret::new(REDIS_URL));
+    config.limits.redis_prefix = prefix.0.clone();
     let a = TestApp::spawn_with(config.clone(), Default::default()).await;
     let key_a = a.tenant("member").await.key;
     let (b, key_b) = if crate::STORE == StoreKind::Postgres {
         // Both instances on one database: one key, valid on both.
-        config.database_url = a.database_url();
+        config.database.url = a.database_url().map(Secret::new);
         let b = TestApp::spawn_with(config, Default::default()).await;
         (b, key_a.clone())
     } else {
@@ -62,10 +63,10 @@ async fn an_unreachable_redis_admits_requests_and_counts_them() {
         .unwrap()
         .port();
     let mut config = test_config();
-    config.rate_limit_per_sec = 1;
-    config.rate_limit_burst = 1;
-    config.redis_url = Some(format!("redis://127.0.0.1:{port}/"));
-    config.redis_timeout_ms = 150;
+    config.limits.rate_limit_per_sec = 1;
+    config.limits.rate_limit_burst = 1;
+    config.limits.redis_url = Some(Secret::new(format!("redis://127.0.0.1:{port}/")));
+    config.limits.redis_timeout_ms = 150;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("member").await;
     let metric = "thunderphone_rate_limit_fail_open_total";

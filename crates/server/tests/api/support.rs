@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use thunderphone_app::ActivationPolicy;
+use thunderphone_domain::Secret;
 use thunderphone_domain::{E164, VoipConnection, VoipCredentials};
 use thunderphone_ports::{CheckOutcome, VoipVerifier};
 use thunderphone_server::{Config, Overrides, Running, start};
@@ -73,13 +74,15 @@ pub struct Tenant {
 
 pub fn test_config() -> Config {
     let mut config = Config::for_tests();
-    config.admin_token = Some(ADMIN_TOKEN.into());
-    config.demo_activation_ms = 50;
-    config.verify_timeout_secs = 1;
-    config.secret_key = Some("test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into());
+    config.secrets.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    config.pool.demo_activation_ms = 50;
+    config.carriers.verify_timeout_secs = 1;
+    config.secrets.secret_key = Some(Secret::new(
+        "test:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ));
     // Generous: only the rate-limit tests want to hit the limit.
-    config.rate_limit_per_sec = 10_000;
-    config.rate_limit_burst = 10_000;
+    config.limits.rate_limit_per_sec = 10_000;
+    config.limits.rate_limit_burst = 10_000;
     config
 }
 
@@ -89,10 +92,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(mut config: Config, mut overrides: Overrides) -> Self {
-        let db = (crate::STORE == StoreKind::Postgres && config.database_url.is_none())
+        let db = (crate::STORE == StoreKind::Postgres && config.database.url.is_none())
             .then(thunderphone_test_db::TestDb::migrated);
         if let Some(db) = &db {
-            config.database_url = Some(db.url().to_owned());
+            config.database.url = Some(Secret::new(db.url().to_owned()));
         }
         if overrides.verifier.is_none() {
             overrides.verifier = Some(Arc::new(ScriptedVerifier));

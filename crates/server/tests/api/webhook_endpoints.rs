@@ -222,7 +222,7 @@ async fn disabled_endpoints_receive_nothing_and_replays_hide_the_secret() {
 #[tokio::test]
 async fn without_a_secret_key_endpoints_cannot_be_created() {
     let mut config = test_config();
-    config.secret_key = None;
+    config.secrets.secret_key = None;
     let app = TestApp::spawn_with(config, Default::default()).await;
     let t = app.tenant("admin").await;
     let r = app

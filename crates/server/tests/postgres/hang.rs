@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::harness::{ADMIN, Api};
+use thunderphone_domain::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -96,11 +97,11 @@ async fn a_hanging_database_is_a_bounded_503_and_readyz_answers_within_2_s() {
         .url()
         .replace("127.0.0.1:5432", &proxy(upstream, mode).await.to_string());
     let mut config = Config::for_tests();
-    config.database_url = Some(proxied);
-    config.admin_token = Some(ADMIN.into());
-    config.rate_limit_per_sec = 0;
-    config.db_connect_timeout_ms = 500;
-    config.db_statement_timeout_ms = 1000;
+    config.database.url = Some(Secret::new(proxied));
+    config.secrets.admin_token = Some(Secret::new(ADMIN));
+    config.limits.rate_limit_per_sec = 0;
+    config.database.connect_timeout_ms = 500;
+    config.database.statement_timeout_ms = 1000;
     let running = start(&config, Overrides::default()).await.unwrap();
     let base = format!("http://{}", running.addr);
     let api = Api::new();

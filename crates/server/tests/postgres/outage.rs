@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use crate::harness::{ADMIN, Api};
+use thunderphone_domain::Secret;
 
 /// A TCP proxy to Postgres that can be cut: when cut, it drops every
 /// connection it carries and refuses new ones by closing them at once.
@@ -68,11 +69,11 @@ async fn an_outage_is_a_clean_503_and_heals_by_itself() {
     let upstream: SocketAddr = "127.0.0.1:5432".parse().unwrap();
     let proxied = via_proxy(db.url(), proxy(upstream, switch.clone()).await);
     let mut config = Config::for_tests();
-    config.database_url = Some(proxied);
-    config.admin_token = Some(ADMIN.into());
-    config.demo_activation_ms = 10;
-    config.db_connect_timeout_ms = 500;
-    config.rate_limit_per_sec = 0;
+    config.database.url = Some(Secret::new(proxied));
+    config.secrets.admin_token = Some(Secret::new(ADMIN));
+    config.pool.demo_activation_ms = 10;
+    config.database.connect_timeout_ms = 500;
+    config.limits.rate_limit_per_sec = 0;
     let running = start(&config, Overrides::default()).await.unwrap();
     let base = format!("http://{}", running.addr);
     let api = Api::new();

@@ -6,15 +6,16 @@ use thunderphone_server::{Config, Overrides, start};
 use thunderphone_test_db::TestDb;
 
 use crate::harness::{ADMIN, Api};
+use thunderphone_domain::Secret;
 
 const FIRST: &str = "first:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 fn config(url: &str, secret_key: &str) -> Config {
     let mut config = Config::for_tests();
-    config.database_url = Some(url.to_owned());
-    config.admin_token = Some(ADMIN.into());
-    config.rate_limit_per_sec = 0;
-    config.secret_key = Some(secret_key.to_owned());
+    config.database.url = Some(Secret::new(url.to_owned()));
+    config.secrets.admin_token = Some(Secret::new(ADMIN));
+    config.limits.rate_limit_per_sec = 0;
+    config.secrets.secret_key = Some(Secret::new(secret_key));
     config
 }
 

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::sql_types::{Array, BigInt, Bool, Int2, Int8, Text};
 use thunderphone_domain::{AreaCode, E164, OrgId};
-use thunderphone_ports::RepoError;
+use thunderphone_ports::{RepoError, Unexpected};
 
 use crate::BoxError;
 
@@ -140,10 +140,10 @@ impl Raw {
             let mut conn = pool
                 .get()
                 .map_err(|e| RepoError::Unavailable(e.to_string()))?;
-            work(&mut conn).map_err(|e| RepoError::Unexpected(e.to_string()))
+            work(&mut conn).map_err(|e| RepoError::unexpected(e.to_string()))
         })
         .await
-        .map_err(|e| RepoError::Unexpected(e.to_string()))?
+        .map_err(|e| RepoError::Unexpected(Unexpected::new(e)))?
     }
 
     /// Fills the pool table for `codes`.

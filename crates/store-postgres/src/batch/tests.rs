@@ -182,7 +182,7 @@ async fn a_panicking_batch_fails_its_callers_and_the_batcher_goes_on() {
     });
     let failed = batcher.call(13).await;
     assert!(
-        matches!(&failed, Err(RepoError::Unexpected(m)) if m.contains("panicked")),
+        matches!(&failed, Err(RepoError::Unexpected(m)) if m.to_string().contains("panicked")),
         "{failed:?}"
     );
     assert_eq!(batcher.call(1).await, Ok(2));
@@ -194,7 +194,7 @@ async fn a_batch_answered_with_the_wrong_count_fails_every_caller() {
     let batcher: Batcher<u32, u32> = Batcher::new(ONE_RUNNER, |_: &[u32]| Ok(Vec::new()));
     let answer = batcher.call(1).await;
     assert!(
-        matches!(&answer, Err(RepoError::Unexpected(m)) if m.contains("got 0 answers")),
+        matches!(&answer, Err(RepoError::Unexpected(m)) if m.to_string().contains("got 0 answers")),
         "{answer:?}"
     );
 }

@@ -33,7 +33,7 @@ impl EventIds {
     pub(crate) fn at(at: Timestamp) -> Result<Self, Failure> {
         let mut bytes = [0_u8; 16];
         getrandom::fill(&mut bytes)
-            .map_err(|e| RepoError::Unexpected(format!("no randomness for event ids: {e}")))?;
+            .map_err(|e| RepoError::unexpected(format!("no randomness for event ids: {e}")))?;
         Ok(Self {
             at,
             next: u128::from_le_bytes(bytes),

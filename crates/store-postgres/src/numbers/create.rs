@@ -146,7 +146,7 @@ pub(super) fn insert(
     // Still losing races: report what is held now.
     match taken_numbers(conn, drafts)? {
         taken if taken.is_empty() => {
-            Err(RepoError::Unexpected("import kept losing races; gave up".into()).into())
+            Err(RepoError::unexpected("import kept losing races; gave up").into())
         }
         taken => Err(RepoError::NumbersTaken(taken).into()),
     }

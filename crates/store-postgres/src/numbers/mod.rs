@@ -18,8 +18,8 @@ use thunderphone_domain::{
     VersionSnapshot,
 };
 use thunderphone_ports::{
-    Authenticated, ListCursor, NumberChange, NumberFilter, NumberRepository, Page, PageRequest,
-    RepoError,
+    Authenticated, KeyedReads, ListCursor, NumberChange, NumberFilter, NumberRepository, Page,
+    PageRequest, RepoError, Unexpected,
 };
 
 use crate::PgStore;
@@ -119,14 +119,14 @@ const ORG_KEY: &str = "phone_numbers_org_id_fkey";
 /// The claims may only answer `Unexpected` for an unknown org (a caller
 /// bug).
 fn unknown_org(org_id: OrgId) -> Failure {
-    RepoError::Unexpected(format!("org {org_id} does not exist")).into()
+    RepoError::unexpected(format!("org {org_id} does not exist")).into()
 }
 
 /// The claims may only fail with `Unavailable` or `Unexpected`.
 fn claim_error(error: RepoError) -> RepoError {
     match error {
         RepoError::Unavailable(_) | RepoError::Unexpected(_) => error,
-        other => RepoError::Unexpected(other.to_string()),
+        other => Unexpected::new(other).into(),
     }
 }
 
@@ -198,31 +198,6 @@ impl NumberRepository for PgStore {
         .await
     }
 
-    async fn find_number_for_key(
-        &self,
-        key_hash: &str,
-        id: PhoneNumberId,
-    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
-        let key_hash = key_hash.to_owned();
-        let call = self.keyed_reads.call(KeyedRead { key_hash, id });
-        self.bounded("find_number_for_key", self.call_bound, call)
-            .await?
-    }
-
-    async fn list_numbers_for_key(
-        &self,
-        key_hash: &str,
-        filter: &NumberFilter,
-        page: PageRequest<ListCursor>,
-    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
-        let key_hash = key_hash.to_owned();
-        let filter = filter.clone();
-        self.run("list_numbers_for_key", move |conn| {
-            read::list_for_key(conn, &key_hash, &filter, page)
-        })
-        .await
-    }
-
     async fn find_number_unscoped(
         &self,
         id: PhoneNumberId,
@@ -273,6 +248,36 @@ impl NumberRepository for PgStore {
     ) -> Result<Page<VersionSnapshot, Version>, RepoError> {
         self.run("list_versions", move |conn| {
             read::versions(conn, org_id, id, page)
+        })
+        .await
+    }
+}
+
+/// A keyed find joins the reads that arrive together into one statement
+/// (`keyed_reads`); a keyed list authenticates and reads on one connection.
+#[async_trait]
+impl KeyedReads for PgStore {
+    async fn find_number_for_key(
+        &self,
+        key_hash: &str,
+        id: PhoneNumberId,
+    ) -> Result<Option<Authenticated<Option<PhoneNumber>>>, RepoError> {
+        let key_hash = key_hash.to_owned();
+        let call = self.keyed_reads.call(KeyedRead { key_hash, id });
+        self.bounded("find_number_for_key", self.call_bound, call)
+            .await?
+    }
+
+    async fn list_numbers_for_key(
+        &self,
+        key_hash: &str,
+        filter: &NumberFilter,
+        page: PageRequest<ListCursor>,
+    ) -> Result<Option<Authenticated<Page<PhoneNumber, ListCursor>>>, RepoError> {
+        let key_hash = key_hash.to_owned();
+        let filter = filter.clone();
+        self.run("list_numbers_for_key", move |conn| {
+            read::list_for_key(conn, &key_hash, &filter, page)
         })
         .await
     }

@@ -7,8 +7,8 @@ use thunderphone_domain::{OrgId, PhoneNumber, PhoneNumberId, Principal, Version,
 use thunderphone_ports::{Authenticated, ListCursor, NumberFilter, Page, PageRequest, RepoError};
 
 use crate::error::Failure;
-use crate::page::{before, overfetch};
-use crate::rows::{NumberRow, VersionRow, numbers};
+use crate::page::{load_page, newest_first};
+use crate::rows::{NumberRow, VersionRow};
 use crate::schema::{api_keys, phone_number_versions, phone_numbers};
 use crate::tenancy::{PRINCIPAL_COLUMNS, PrincipalRow, authenticate, keys_with_role, principal};
 
@@ -137,7 +137,6 @@ pub(super) fn list(
         .filter(phone_numbers::deleted_at.is_null())
         .select(NumberRow::as_select())
         .order((phone_numbers::created_at.desc(), phone_numbers::id.desc()))
-        .limit(overfetch(page.limit))
         .into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(phone_numbers::status.eq(status.as_str()));
@@ -160,14 +159,10 @@ pub(super) fn list(
         // its own.
         query = query.filter(phone_numbers::number.like(format!("+1{area_code}_______")));
     }
-    if let Some(after) = page.after {
-        query = query.filter(before(after));
-    }
-    let items = numbers(query.load(conn)?)?;
-    Ok(Page::from_overfetch(items, page.limit, |n| ListCursor {
+    newest_first(conn, query, page, NumberRow::into_domain, |n| ListCursor {
         created_at: n.created_at(),
         id: n.id().get(),
-    }))
+    })
 }
 
 /// One page of the snapshots `org_id` recorded while holding the number.
@@ -193,22 +188,23 @@ pub(super) fn versions(
             if held.is_none() {
                 return Err(RepoError::NotFound.into());
             }
-            let mut query = phone_number_versions::table
+            let query = phone_number_versions::table
                 .filter(phone_number_versions::phone_number_id.eq(id.get()))
                 .filter(phone_number_versions::org_id.eq(org_id.get()))
                 .select(VersionRow::as_select())
                 .order(phone_number_versions::version.desc())
-                .limit(overfetch(page.limit))
                 .into_boxed();
-            if let Some(after) = page.after {
-                query = query.filter(phone_number_versions::version.lt(after.get()));
-            }
-            let items = query
-                .load(conn)?
-                .into_iter()
-                .map(VersionRow::into_domain)
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page::from_overfetch(items, page.limit, |s| s.version))
+            let after = page
+                .after
+                .map(|version| phone_number_versions::version.lt(version.get()));
+            load_page(
+                conn,
+                query,
+                page.limit,
+                after,
+                VersionRow::into_domain,
+                |s| s.version,
+            )
         })
 }
 
@@ -345,7 +341,7 @@ mod tests {
         assert_eq!(found[8], Ok(None), "revoked key");
         assert_eq!(found[9], Ok(None), "unknown key");
         assert!(
-            matches!(&found[10], Err(RepoError::Unexpected(m)) if m.contains("invalid")),
+            matches!(&found[10], Err(RepoError::Unexpected(m)) if m.to_string().contains("invalid")),
             "{:?}",
             found[10]
         );

@@ -130,7 +130,7 @@ pub(super) fn lease_due(
                 (Some((event_id, kind, event_row)), Some(target)) => {
                     decode(row, event_id, kind, event_row.clone(), target.clone(), now)
                 }
-                _ => Err(RepoError::Unexpected("event or endpoint missing".into()).into()),
+                _ => Err(RepoError::unexpected("event or endpoint missing").into()),
             };
             match decoded {
                 Ok(delivery) => due.push(delivery),

@@ -122,7 +122,7 @@ async fn records_need_an_existing_org() {
         .await;
     // Named as the org, not as whichever foreign key fired first.
     assert!(
-        matches!(&claimed, Err(RepoError::Unexpected(why)) if why.ends_with("does not exist")),
+        matches!(&claimed, Err(RepoError::Unexpected(why)) if why.to_string().ends_with("does not exist")),
         "{claimed:?}"
     );
 }
