@@ -196,6 +196,7 @@ macro_rules! contract_tests {
             webhooks_test_event_goes_to_one_endpoint,
             webhooks_oldest_pending,
             webhooks_new_deliveries_wake_the_waiter,
+            webhooks_one_event_two_endpoints_lease_both,
         );
     };
 }

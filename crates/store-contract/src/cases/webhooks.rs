@@ -662,3 +662,24 @@ pub async fn webhooks_new_deliveries_wake_the_waiter<S: TestStore>(store: Arc<S>
         .expect("waiter task");
     assert!(waited < Duration::from_secs(5), "woken after {waited:?}");
 }
+
+/// One event to two endpoints: one lease hands out both deliveries, each
+/// with its own endpoint's URL.
+pub async fn webhooks_one_event_two_endpoints_lease_both<S: TestStore>(store: Arc<S>) {
+    let acme = tenant(&*store, "acme").await;
+    let first = endpoint(&*store, acme.org_id, &[], at(0)).await;
+    let second = endpoint(&*store, acme.org_id, &[], at(0)).await;
+    claim(&*store, acme.org_id, "415", at(1)).await;
+    let leased = store
+        .lease_due_deliveries(at(1), 10, at(60))
+        .await
+        .expect("lease");
+    assert_eq!(leased.len(), 2, "{leased:#?}");
+    assert_eq!(leased[0].event.id, leased[1].event.id);
+    let mut endpoints: Vec<_> = leased.iter().map(|d| d.delivery.endpoint_id).collect();
+    endpoints.sort();
+    assert_eq!(endpoints, [first.id, second.id]);
+    for due in &leased {
+        assert_eq!(due.delivery.status, DeliveryStatus::Pending);
+    }
+}
