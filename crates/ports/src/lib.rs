@@ -17,6 +17,7 @@ mod provider;
 mod queue;
 mod rate_limit;
 mod repository;
+mod sessions;
 mod tenancy;
 mod vault;
 mod verifier;
@@ -37,6 +38,7 @@ pub use repository::{
     AgentRepository, Authenticated, NewVoipConnection, NumberChange, NumberFilter,
     NumberRepository, VoipConnectionRepository,
 };
+pub use sessions::{NewSession, SessionStore};
 pub use tenancy::{ApiKeyFilter, ListedApiKey, SeededTenant, TenancyRepository, TenantSeed};
 pub use thunderphone_domain::CheckOutcome;
 pub use vault::{CredentialVault, SealedCredentials, VaultError};
@@ -52,6 +54,6 @@ pub use {
     idempotency::MockIdempotencyStore, outbound::MockOutboundGate, provider::MockNumberProvider,
     queue::MockActivationQueue, rate_limit::MockRateLimitStore, repository::MockAgentRepository,
     repository::MockNumberRepository, repository::MockVoipConnectionRepository,
-    tenancy::MockTenancyRepository, vault::MockCredentialVault, verifier::MockVoipVerifier,
-    webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
+    sessions::MockSessionStore, tenancy::MockTenancyRepository, vault::MockCredentialVault,
+    verifier::MockVoipVerifier, webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
 };

@@ -77,6 +77,7 @@ struct Storage {
     health: Arc<dyn thunderphone_ports::StoreHealth>,
     jobs: Arc<dyn thunderphone_ports::ActivationQueue>,
     idempotency: Arc<dyn thunderphone_ports::IdempotencyStore>,
+    sessions: Arc<dyn thunderphone_ports::SessionStore>,
     events: Arc<dyn thunderphone_ports::EventRepository>,
     webhooks: Arc<dyn thunderphone_ports::WebhookRepository>,
 }
@@ -91,6 +92,7 @@ impl Storage {
             + thunderphone_ports::StoreHealth
             + thunderphone_ports::ActivationQueue
             + thunderphone_ports::IdempotencyStore
+            + thunderphone_ports::SessionStore
             + thunderphone_ports::EventRepository
             + thunderphone_ports::WebhookRepository
             + 'static,
@@ -103,6 +105,7 @@ impl Storage {
             health: store.clone(),
             jobs: store.clone(),
             idempotency: store.clone(),
+            sessions: store.clone(),
             events: store.clone(),
             webhooks: store,
         }
@@ -192,6 +195,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         health: storage.health,
         jobs: storage.jobs,
         idempotency: storage.idempotency,
+        sessions: storage.sessions,
         provider,
         verifier,
         clock: Arc::new(SystemClock),

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, EventRepository, IdempotencyStore, NumberRepository,
-    TenancyRepository, VoipConnectionRepository, WebhookRepository,
+    SessionStore, TenancyRepository, VoipConnectionRepository, WebhookRepository,
 };
 
 pub mod cases;
@@ -43,6 +43,7 @@ pub trait TestStore:
     + IdempotencyStore
     + EventRepository
     + WebhookRepository
+    + SessionStore
     + 'static
 {
 }
@@ -56,6 +57,7 @@ impl<T> TestStore for T where
         + IdempotencyStore
         + EventRepository
         + WebhookRepository
+        + SessionStore
         + 'static
 {
 }
@@ -108,6 +110,10 @@ macro_rules! contract_tests {
             tenancy_lists_orgs_and_users_newest_first,
             tenancy_lists_members_of_one_org,
             tenancy_lists_api_keys_by_org_and_user,
+            // Console sessions.
+            sessions_find_until_expiry,
+            sessions_follow_their_key,
+            sessions_delete_and_purge,
             // The demo pool.
             pool_claims_lowest_free_line_of_first_area_code,
             pool_falls_through_to_next_area_code,
