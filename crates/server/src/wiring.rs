@@ -294,6 +294,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             .wrap(from_fn(request_context))
             .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))
             .configure(configure(state.clone()))
+            .configure(thunderphone_console::configure(state.app.clone()))
     })
     .disable_signals()
     // Longer than the usual load balancer idle timeout (60 s), so the

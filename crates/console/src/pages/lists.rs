@@ -1,0 +1,157 @@
+//! Read-only lists: events, VoIP connections, webhook endpoints.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{self, ServiceConfig};
+use askama::Template;
+use thunderphone_ports::{EventFilter, PageLimit, PageRequest};
+
+use super::{Chrome, error_page, html, when};
+use crate::ConsoleState;
+use crate::guard::Signed;
+
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.route("/events", web::get().to(events))
+        .route("/voip-connections", web::get().to(connections))
+        .route("/webhooks", web::get().to(webhooks));
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+struct TablePage {
+    chrome: Chrome,
+    heading: &'static str,
+    intro: &'static str,
+    caption: &'static str,
+    empty: &'static str,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+fn first_page<C>() -> PageRequest<C> {
+    PageRequest::first(PageLimit::new(100).unwrap_or_default())
+}
+
+async fn events(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
+    let read = state
+        .app
+        .list_events(&signed.principal, &EventFilter::default(), first_page())
+        .await;
+    let page = match read {
+        Ok(page) => page,
+        Err(error) => return error_page(&signed, "events", &error),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|e| {
+            vec![
+                when(e.created_at),
+                e.kind.as_str().to_owned(),
+                e.phone_number_id()
+                    .map_or_else(|| "—".to_owned(), |id| format!("#{id}")),
+                e.id.to_string(),
+            ]
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &TablePage {
+            chrome: Chrome::signed(&signed, "events"),
+            heading: "Events",
+            intro: "The latest changes in your organisation, newest first.",
+            caption: "Recent events",
+            empty: "No events yet.",
+            columns: vec!["When", "Type", "Number", "Event id"],
+            rows,
+        },
+    )
+}
+
+async fn connections(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
+    let page = match state
+        .app
+        .list_connections(&signed.principal, first_page())
+        .await
+    {
+        Ok(page) => page,
+        Err(error) => return error_page(&signed, "connections", &error),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.as_str().to_owned(),
+                c.provider.as_str().to_owned(),
+                c.termination_uri
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), |u| u.as_str().to_owned()),
+                when(c.created_at),
+            ]
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &TablePage {
+            chrome: Chrome::signed(&signed, "connections"),
+            heading: "VoIP connections",
+            intro: "",
+            caption: "VoIP connections, newest first",
+            empty: "No VoIP connections.",
+            columns: vec!["Name", "Provider", "Termination URI", "Created"],
+            rows,
+        },
+    )
+}
+
+async fn webhooks(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
+    let page = match state
+        .app
+        .list_webhook_endpoints(&signed.principal, first_page())
+        .await
+    {
+        Ok(page) => page,
+        Err(error) => return error_page(&signed, "webhooks", &error),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|w| {
+            vec![
+                w.url.as_str().to_owned(),
+                w.event_types
+                    .as_slice()
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if w.enabled {
+                    "enabled".to_owned()
+                } else {
+                    format!(
+                        "disabled{}",
+                        w.disabled_reason
+                            .as_deref()
+                            .map_or_else(String::new, |r| format!(": {r}"))
+                    )
+                },
+                w.description
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.as_str().to_owned()),
+            ]
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &TablePage {
+            chrome: Chrome::signed(&signed, "webhooks"),
+            heading: "Webhooks",
+            intro: "",
+            caption: "Webhook endpoints, newest first",
+            empty: "No webhook endpoints.",
+            columns: vec!["URL", "Events", "State", "Description"],
+            rows,
+        },
+    )
+}
