@@ -6,13 +6,17 @@ use actix_web::web::{self, ServiceConfig};
 use askama::Template;
 use thunderphone_ports::{EventFilter, PageLimit, PageRequest};
 
-use super::{Chrome, error_page, html, when};
+use super::{Chrome, error_page, html, see_other, when};
 use crate::ConsoleState;
-use crate::guard::Signed;
+use crate::guard::{Change, Signed};
 
 pub(super) fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/events", web::get().to(events))
         .route("/voip-connections", web::get().to(connections))
+        .route(
+            "/voip-connections/{id}/delete",
+            web::post().to(delete_connection),
+        )
         .route("/webhooks", web::get().to(webhooks));
 }
 
@@ -25,7 +29,27 @@ struct TablePage {
     caption: &'static str,
     empty: &'static str,
     columns: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Line>,
+    /// Where each row's delete form posts (`{base}/{id}/delete`); `""`
+    /// for none.
+    delete_base: &'static str,
+}
+
+/// One row: its cells, and the id and name its delete button acts on.
+struct Line {
+    cells: Vec<String>,
+    id: i64,
+    label: String,
+}
+
+impl Line {
+    fn plain(cells: Vec<String>) -> Self {
+        Line {
+            cells,
+            id: 0,
+            label: String::new(),
+        }
+    }
 }
 
 fn first_page<C>() -> PageRequest<C> {
@@ -45,13 +69,13 @@ async fn events(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse 
         .items
         .iter()
         .map(|e| {
-            vec![
+            Line::plain(vec![
                 when(e.created_at),
                 e.kind.as_str().to_owned(),
                 e.phone_number_id()
                     .map_or_else(|| "—".to_owned(), |id| format!("#{id}")),
                 e.id.to_string(),
-            ]
+            ])
         })
         .collect();
     html(
@@ -64,6 +88,7 @@ async fn events(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse 
             empty: "No events yet.",
             columns: vec!["When", "Type", "Number", "Event id"],
             rows,
+            delete_base: "",
         },
     )
 }
@@ -80,15 +105,17 @@ async fn connections(state: web::Data<ConsoleState>, signed: Signed) -> HttpResp
     let rows = page
         .items
         .iter()
-        .map(|c| {
-            vec![
+        .map(|c| Line {
+            id: c.id.get(),
+            label: c.name.as_str().to_owned(),
+            cells: vec![
                 c.name.as_str().to_owned(),
                 c.provider.as_str().to_owned(),
                 c.termination_uri
                     .as_ref()
                     .map_or_else(|| "—".to_owned(), |u| u.as_str().to_owned()),
                 when(c.created_at),
-            ]
+            ],
         })
         .collect();
     html(
@@ -101,6 +128,7 @@ async fn connections(state: web::Data<ConsoleState>, signed: Signed) -> HttpResp
             empty: "No VoIP connections.",
             columns: vec!["Name", "Provider", "Termination URI", "Created"],
             rows,
+            delete_base: "/console/voip-connections",
         },
     )
 }
@@ -118,7 +146,7 @@ async fn webhooks(state: web::Data<ConsoleState>, signed: Signed) -> HttpRespons
         .items
         .iter()
         .map(|w| {
-            vec![
+            Line::plain(vec![
                 w.url.as_str().to_owned(),
                 w.event_types
                     .as_slice()
@@ -139,7 +167,7 @@ async fn webhooks(state: web::Data<ConsoleState>, signed: Signed) -> HttpRespons
                 w.description
                     .as_ref()
                     .map_or_else(String::new, |d| d.as_str().to_owned()),
-            ]
+            ])
         })
         .collect();
     html(
@@ -152,6 +180,32 @@ async fn webhooks(state: web::Data<ConsoleState>, signed: Signed) -> HttpRespons
             empty: "No webhook endpoints.",
             columns: vec!["URL", "Events", "State", "Description"],
             rows,
+            delete_base: "",
         },
     )
+}
+
+/// Deletes a connection (admin+, decided by the application).
+async fn delete_connection(
+    path: web::Path<String>,
+    state: web::Data<ConsoleState>,
+    change: Change,
+) -> HttpResponse {
+    let id = path
+        .parse()
+        .ok()
+        .and_then(|id| thunderphone_domain::VoipConnectionId::new(id).ok());
+    let outcome = match id {
+        Some(id) => {
+            state
+                .app
+                .delete_connection(&change.signed.principal, id)
+                .await
+        }
+        None => Err(thunderphone_app::AppError::NotFound("VoIP connection")),
+    };
+    match outcome {
+        Ok(()) => see_other("/console/voip-connections"),
+        Err(error) => error_page(&change.signed, "connections", &error),
+    }
 }

@@ -1,0 +1,487 @@
+//! The console's handlers without a browser: sessions and their cookie,
+//! the cross-site request guard, roles, and errors in plain words.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::test::{self, TestRequest};
+use thunderphone_app::{App, Ports, Principal, Settings};
+use thunderphone_carriers::{DemoProvider, UnsupportedVerifier};
+use thunderphone_domain::{ApiKeyId, DisplayName, Email, Role};
+use thunderphone_ports::{ListCursor, NumberFilter, PageRequest, SystemClock};
+use thunderphone_store_memory::MemoryStore;
+use thunderphone_vault::{AesGcmVault, KeyRing};
+
+const HOST: &str = "127.0.0.1:8080";
+const ORIGIN: &str = "http://127.0.0.1:8080";
+
+struct World {
+    app: App,
+    owner: String,
+    owner_key_id: ApiKeyId,
+    member: String,
+}
+
+async fn world() -> World {
+    let store = Arc::new(MemoryStore::new());
+    let ports = Ports {
+        numbers: store.clone(),
+        agents: store.clone(),
+        connections: store.clone(),
+        tenancy: store.clone(),
+        health: store.clone(),
+        jobs: store.clone(),
+        idempotency: store.clone(),
+        sessions: store.clone(),
+        events: store.clone(),
+        webhooks: store,
+        sender: Arc::new(thunderphone_ports::MockWebhookSender::new()),
+        gate: Arc::new(thunderphone_ports::MockOutboundGate::new()),
+        provider: Arc::new(DemoProvider::new(std::time::Duration::ZERO)),
+        verifier: Arc::new(UnsupportedVerifier),
+        clock: Arc::new(SystemClock),
+        vault: Arc::new(AesGcmVault::new(KeyRing::empty())),
+    };
+    let app = App::new(ports, Settings::default());
+    let org = app
+        .create_org(DisplayName::parse("Acme").unwrap())
+        .await
+        .unwrap();
+    let mut keys = Vec::new();
+    for (email, role) in [
+        ("owner@example.com", Role::Owner),
+        ("member@example.com", Role::Member),
+    ] {
+        let user = app.create_user(Email::parse(email).unwrap()).await.unwrap();
+        app.set_membership(org.id, user.id, role).await.unwrap();
+        keys.push(app.create_api_key(user.id, org.id).await.unwrap());
+    }
+    World {
+        app,
+        owner_key_id: keys[0].record.id,
+        owner: keys[0].key.clone(),
+        member: keys[1].key.clone(),
+    }
+}
+
+macro_rules! service {
+    ($app:expr) => {
+        test::init_service(
+            actix_web::App::new().configure(thunderphone_console::configure($app.clone())),
+        )
+        .await
+    };
+}
+
+fn post(path: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header((header::HOST, HOST))
+        .insert_header((header::ORIGIN, ORIGIN))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body.to_owned())
+}
+
+fn get(path: &str, cookie: &str) -> TestRequest {
+    TestRequest::get()
+        .uri(path)
+        .insert_header((header::HOST, HOST))
+        .insert_header((header::COOKIE, cookie.to_owned()))
+}
+
+fn set_cookie(res: &actix_web::dev::ServiceResponse) -> String {
+    res.headers()
+        .get(header::SET_COOKIE)
+        .expect("a Set-Cookie header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn location(res: &actix_web::dev::ServiceResponse) -> &str {
+    res.headers()
+        .get(header::LOCATION)
+        .map_or("", |v| v.to_str().unwrap())
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Signs in with `key`; returns the `Cookie` header value and the page's
+/// token for forms.
+macro_rules! sign_in {
+    ($svc:expr, $key:expr) => {{
+        let res = test::call_service(
+            &$svc,
+            post("/console/sign-in", &format!("api_key={}", encode($key))).to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let cookie = set_cookie(&res).split(';').next().unwrap().to_owned();
+        let page = test::call_service(&$svc, get("/console/numbers", &cookie).to_request()).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let body = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+        let token = body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a csrf field")
+            .to_owned();
+        (cookie, token)
+    }};
+}
+
+async fn body(res: actix_web::dev::ServiceResponse) -> String {
+    String::from_utf8(test::read_body(res).await.to_vec()).unwrap()
+}
+
+async fn numbers_of(app: &App, key: &str) -> usize {
+    let caller: Principal = app.authenticate(key).await.unwrap();
+    let page: PageRequest<ListCursor> = PageRequest::first(Default::default());
+    app.list_numbers(&caller, NumberFilter::default(), page)
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+#[actix_web::test]
+async fn sign_in_sets_a_strict_http_only_cookie_for_12_hours() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let res = test::call_service(
+        &svc,
+        post("/console/sign-in", &format!("api_key={}", encode(&w.owner))).to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/numbers");
+    let cookie = set_cookie(&res);
+    let id = cookie
+        .strip_prefix("tp_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
+    assert_eq!(id.len(), 43, "32 random bytes, base64url");
+    assert!(
+        !cookie.contains(&w.owner),
+        "the key never goes to the cookie"
+    );
+    for flag in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=43200",
+    ] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "no Secure on loopback: {cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn the_cookie_is_secure_off_loopback() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let req = TestRequest::post()
+        .uri("/console/sign-in")
+        .insert_header((header::HOST, "console.example.com"))
+        .insert_header((header::ORIGIN, "https://console.example.com"))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(format!("api_key={}", encode(&w.owner)))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        set_cookie(&res).ends_with("; Secure"),
+        "{}",
+        set_cookie(&res)
+    );
+}
+
+#[actix_web::test]
+async fn a_wrong_key_is_refused_in_plain_words() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let res = test::call_service(
+        &svc,
+        post("/console/sign-in", "api_key=tpk_not-a-key").to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    assert!(body(res).await.contains("unknown or has been revoked"));
+}
+
+#[actix_web::test]
+async fn pages_need_a_live_session() {
+    let w = world().await;
+    let svc = service!(w.app);
+    for cookie in [
+        "",
+        "tp_session=",
+        "tp_session=forged-or-expired-session-id-xxxxxxxxxxxxxx",
+    ] {
+        let res = test::call_service(&svc, get("/console/numbers", cookie).to_request()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "cookie {cookie:?}");
+        assert_eq!(location(&res), "/console/sign-in");
+    }
+}
+
+#[actix_web::test]
+async fn sign_out_ends_the_session_on_the_server() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let res = test::call_service(
+        &svc,
+        post("/console/sign-out", &format!("csrf={token}"))
+            .insert_header((header::COOKIE, cookie.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+    assert!(set_cookie(&res).contains("Max-Age=0"));
+    // The browser forgot it; a copy of the old cookie is dead too.
+    let again = test::call_service(&svc, get("/console/numbers", &cookie).to_request()).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again), "/console/sign-in");
+}
+
+#[actix_web::test]
+async fn a_revoked_key_ends_its_sessions() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, _) = sign_in!(svc, &w.owner);
+    w.app.revoke_api_key(w.owner_key_id).await.unwrap();
+    let res = test::call_service(&svc, get("/console/numbers", &cookie).to_request()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/console/sign-in");
+}
+
+#[actix_web::test]
+async fn a_change_without_the_token_is_refused() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    for body_text in [
+        "area_code=415".to_owned(),
+        "csrf=0000&area_code=415".to_owned(),
+    ] {
+        let res = test::call_service(
+            &svc,
+            post("/console/numbers", &body_text)
+                .insert_header((header::COOKIE, cookie.clone()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{body_text}");
+    }
+    assert_eq!(
+        numbers_of(&w.app, &w.owner).await,
+        0,
+        "nothing was provisioned"
+    );
+    // The same request with the token goes through.
+    let res = test::call_service(
+        &svc,
+        post("/console/numbers", &format!("csrf={token}&area_code=415"))
+            .insert_header((header::COOKIE, cookie))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = body(res).await;
+    assert!(page.contains("matched on <code>area_code</code>"), "{page}");
+    assert!(
+        page.contains(r#"hx-trigger="every 1s""#),
+        "the new status polls"
+    );
+    assert_eq!(numbers_of(&w.app, &w.owner).await, 1);
+}
+
+#[actix_web::test]
+async fn a_change_from_another_origin_is_refused() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let form = format!("csrf={token}&area_code=415");
+    let cross_site = TestRequest::post()
+        .uri("/console/numbers")
+        .insert_header((header::HOST, HOST))
+        .insert_header((header::ORIGIN, "https://evil.example"))
+        .insert_header((header::COOKIE, cookie.clone()))
+        .set_payload(form.clone())
+        .to_request();
+    let res = test::call_service(&svc, cross_site).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(body(res).await.contains("another site"));
+    // Neither Origin nor Sec-Fetch-Site: refused too.
+    let unmarked = TestRequest::post()
+        .uri("/console/numbers")
+        .insert_header((header::HOST, HOST))
+        .insert_header((header::COOKIE, cookie.clone()))
+        .set_payload(form.clone())
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, unmarked).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // A sign-in posted from elsewhere is refused as well.
+    let login = TestRequest::post()
+        .uri("/console/sign-in")
+        .insert_header((header::HOST, HOST))
+        .insert_header((header::ORIGIN, "https://evil.example"))
+        .set_payload(format!("api_key={}", encode(&w.owner)))
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, login).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(numbers_of(&w.app, &w.owner).await, 0);
+    // Sec-Fetch-Site: same-origin without Origin is our own page.
+    let same = TestRequest::post()
+        .uri("/console/numbers")
+        .insert_header((header::HOST, HOST))
+        .insert_header(("Sec-Fetch-Site", "same-origin"))
+        .insert_header((header::COOKIE, cookie))
+        .set_payload(form)
+        .to_request();
+    assert_eq!(
+        test::call_service(&svc, same).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn a_member_is_refused_what_needs_an_admin() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, token) = sign_in!(svc, &w.member);
+    let res = test::call_service(
+        &svc,
+        post(
+            "/console/voip-connections/1/delete",
+            &format!("csrf={token}"),
+        )
+        .insert_header((header::COOKIE, cookie))
+        .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        body(res)
+            .await
+            .contains("Your role in this organisation does not allow this")
+    );
+    // The owner gets past the role check (and finds no such connection).
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let res = test::call_service(
+        &svc,
+        post(
+            "/console/voip-connections/1/delete",
+            &format!("csrf={token}"),
+        )
+        .insert_header((header::COOKIE, cookie))
+        .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn errors_are_shown_in_plain_words_next_to_their_field() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let send = |path: &str, form: String| {
+        post(path, &form)
+            .insert_header((header::COOKIE, cookie.clone()))
+            .to_request()
+    };
+    // 422: a bad area code, next to its field.
+    let res = test::call_service(
+        &svc,
+        send("/console/numbers", format!("csrf={token}&area_code=12")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(res).await;
+    let field = page.find("id=\"area_code\"").unwrap();
+    let error = page.find("class=\"error\"").unwrap();
+    assert!(
+        error > field && error < page.find("id=\"city\"").unwrap(),
+        "{page}"
+    );
+
+    // An agent assigned by name, then deleting it is a 409 in plain words.
+    let res = test::call_service(
+        &svc,
+        send("/console/agents", format!("csrf={token}&name=Front+desk")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = test::call_service(
+        &svc,
+        send("/console/numbers", format!("csrf={token}&area_code=415")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page =
+        body(test::call_service(&svc, get("/console/numbers/1", &cookie).to_request()).await).await;
+    assert!(
+        page.contains(r#"<option value="1">Front desk</option>"#),
+        "{page}"
+    );
+    let res = test::call_service(
+        &svc,
+        send(
+            "/console/numbers/1/agents",
+            format!("csrf={token}&version=1&inbound_agent_id=1&outbound_agent_id="),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = body(res).await;
+    assert!(page.contains("Agents saved."));
+    assert!(
+        page.contains("<dt>Inbound agent</dt><dd>Front desk</dd>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>Version 2</strong>: assigned"),
+        "history: {page}"
+    );
+    let res = test::call_service(
+        &svc,
+        send("/console/agents/1/delete", format!("csrf={token}")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        body(res)
+            .await
+            .contains("still answers or places calls for a number")
+    );
+
+    // 412: a page opened at version 1 is stale now.
+    let res = test::call_service(
+        &svc,
+        send(
+            "/console/numbers/1/agents",
+            format!("csrf={token}&version=1&inbound_agent_id=&outbound_agent_id="),
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::PRECONDITION_FAILED);
+    assert!(
+        body(res)
+            .await
+            .contains("This number changed since you opened it")
+    );
+}
