@@ -129,4 +129,31 @@ impl App {
             .purge_sessions(self.ports.clock.now(), batch)
             .await?)
     }
+
+    /// The purge job: deletes expired sessions every `every` (in batches
+    /// of `batch`, until none is left) until `shutdown` completes.
+    pub async fn run_session_purge(
+        &self,
+        every: Duration,
+        batch: u32,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            loop {
+                match self.purge_sessions(batch).await {
+                    Ok(deleted) if deleted >= u64::from(batch) => {}
+                    Ok(_) => break,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot purge expired console sessions");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, http::header};
 const HTMX: &[u8] = include_bytes!("../assets/htmx.min.js");
 const HTMX_LICENSE: &[u8] = include_bytes!("../assets/htmx-LICENSE");
 const CSS: &[u8] = include_bytes!("../assets/console.css");
+const JS: &[u8] = include_bytes!("../assets/console.js");
 
 /// Path of the stylesheet, with the crate version so caches follow builds.
 pub const CSS_PATH: &str = concat!(
@@ -15,6 +16,8 @@ pub const CSS_PATH: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     ".css"
 );
+/// Path of our script (copy buttons).
+pub const JS_PATH: &str = concat!("/console/assets/console-", env!("CARGO_PKG_VERSION"), ".js");
 /// Path of htmx.
 pub const HTMX_PATH: &str = "/console/assets/htmx-2.0.11.min.js";
 
@@ -29,6 +32,7 @@ fn file(body: &'static [u8], content_type: &'static str) -> HttpResponse {
 pub(crate) fn routes(cfg: &mut ServiceConfig) {
     let css = CSS_PATH.trim_start_matches("/console");
     let htmx = HTMX_PATH.trim_start_matches("/console");
+    let js = JS_PATH.trim_start_matches("/console");
     cfg.route(
         css,
         web::get().to(|| async { file(CSS, "text/css; charset=utf-8") }),
@@ -36,6 +40,10 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
     .route(
         htmx,
         web::get().to(|| async { file(HTMX, "text/javascript; charset=utf-8") }),
+    )
+    .route(
+        js,
+        web::get().to(|| async { file(JS, "text/javascript; charset=utf-8") }),
     )
     .route(
         "/assets/htmx-LICENSE",

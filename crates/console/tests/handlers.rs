@@ -38,11 +38,15 @@ async fn world() -> World {
         events: store.clone(),
         webhooks: store,
         sender: Arc::new(thunderphone_ports::MockWebhookSender::new()),
-        gate: Arc::new(thunderphone_ports::MockOutboundGate::new()),
+        gate: Arc::new(thunderphone_outbound::DnsGate::new(
+            thunderphone_outbound::GateConfig::default(),
+        )),
         provider: Arc::new(DemoProvider::new(std::time::Duration::ZERO)),
         verifier: Arc::new(UnsupportedVerifier),
         clock: Arc::new(SystemClock),
-        vault: Arc::new(AesGcmVault::new(KeyRing::empty())),
+        vault: Arc::new(AesGcmVault::new(
+            KeyRing::parse("k1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=").unwrap(),
+        )),
     };
     let app = App::new(ports, Settings::default());
     let org = app
@@ -484,4 +488,56 @@ async fn errors_are_shown_in_plain_words_next_to_their_field() {
             .await
             .contains("This number changed since you opened it")
     );
+}
+
+#[actix_web::test]
+async fn a_webhook_secret_is_shown_once_and_members_cannot_create_endpoints() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let form = |token: &str| {
+        format!(
+            "csrf={token}&url={}",
+            encode("https://hooks.example.com/tp")
+        )
+    };
+    let (cookie, token) = sign_in!(svc, &w.member);
+    let res = test::call_service(
+        &svc,
+        post("/console/webhooks", &form(&token))
+            .insert_header((header::COOKIE, cookie))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        body(res)
+            .await
+            .contains("Your role in this organisation does not allow this")
+    );
+
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let res = test::call_service(
+        &svc,
+        post("/console/webhooks", &form(&token))
+            .insert_header((header::COOKIE, cookie.clone()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let page = body(res).await;
+    let secret = page
+        .split("id=\"new-secret\" class=\"secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret on the page")
+        .to_owned();
+    assert!(
+        secret.starts_with(thunderphone_app::SECRET_PREFIX),
+        "{secret}"
+    );
+    assert!(page.contains(r#"data-copy="new-secret""#), "a copy button");
+    let again =
+        body(test::call_service(&svc, get("/console/webhooks", &cookie).to_request()).await).await;
+    assert!(again.contains("https://hooks.example.com/tp"));
+    assert!(!again.contains(&secret), "the secret is shown once");
 }

@@ -244,6 +244,15 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             })
             .await;
     });
+    let mut sessions_stopped = stop_worker.subscribe();
+    let sessions_app = app.clone();
+    tokio::spawn(async move {
+        sessions_app
+            .run_session_purge(Duration::from_secs(15 * 60), 1000, async move {
+                let _ = sessions_stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
     let mut webhooks_stopped = stop_worker.subscribe();
     let worker_app = app.clone();
     let worker = tokio::spawn(async move {

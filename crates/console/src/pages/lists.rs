@@ -1,4 +1,4 @@
-//! Read-only lists: events, VoIP connections, webhook endpoints.
+//! Lists: events, and VoIP connections (with delete, admin+).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -16,8 +16,7 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
         .route(
             "/voip-connections/{id}/delete",
             web::post().to(delete_connection),
-        )
-        .route("/webhooks", web::get().to(webhooks));
+        );
 }
 
 #[derive(Template)]
@@ -129,58 +128,6 @@ async fn connections(state: web::Data<ConsoleState>, signed: Signed) -> HttpResp
             columns: vec!["Name", "Provider", "Termination URI", "Created"],
             rows,
             delete_base: "/console/voip-connections",
-        },
-    )
-}
-
-async fn webhooks(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
-    let page = match state
-        .app
-        .list_webhook_endpoints(&signed.principal, first_page())
-        .await
-    {
-        Ok(page) => page,
-        Err(error) => return error_page(&signed, "webhooks", &error),
-    };
-    let rows = page
-        .items
-        .iter()
-        .map(|w| {
-            Line::plain(vec![
-                w.url.as_str().to_owned(),
-                w.event_types
-                    .as_slice()
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if w.enabled {
-                    "enabled".to_owned()
-                } else {
-                    format!(
-                        "disabled{}",
-                        w.disabled_reason
-                            .as_deref()
-                            .map_or_else(String::new, |r| format!(": {r}"))
-                    )
-                },
-                w.description
-                    .as_ref()
-                    .map_or_else(String::new, |d| d.as_str().to_owned()),
-            ])
-        })
-        .collect();
-    html(
-        StatusCode::OK,
-        &TablePage {
-            chrome: Chrome::signed(&signed, "webhooks"),
-            heading: "Webhooks",
-            intro: "",
-            caption: "Webhook endpoints, newest first",
-            empty: "No webhook endpoints.",
-            columns: vec!["URL", "Events", "State", "Description"],
-            rows,
-            delete_base: "",
         },
     )
 }

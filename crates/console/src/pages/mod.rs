@@ -6,6 +6,7 @@ mod lists;
 mod number;
 mod numbers;
 mod sign_in;
+mod webhooks;
 
 use std::collections::HashMap;
 
@@ -17,7 +18,7 @@ use thunderphone_app::{App, AppError, Principal};
 use thunderphone_domain::{AgentId, Timestamp};
 use thunderphone_ports::{PageLimit, PageRequest};
 
-use crate::assets::{CSS_PATH, HTMX_PATH};
+use crate::assets::{CSS_PATH, HTMX_PATH, JS_PATH};
 use crate::guard::Signed;
 
 /// Only our own origin, no inline script, no framing: the pages can load
@@ -33,6 +34,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
     number::routes(cfg);
     agents::routes(cfg);
     lists::routes(cfg);
+    webhooks::routes(cfg);
 }
 
 async fn home() -> impl Responder {
@@ -60,6 +62,7 @@ pub(crate) struct Nav {
 pub(crate) struct Chrome {
     pub css: &'static str,
     pub htmx: &'static str,
+    pub js: &'static str,
     pub nav: Option<Nav>,
 }
 
@@ -70,6 +73,7 @@ impl Chrome {
         Chrome {
             css: CSS_PATH,
             htmx: HTMX_PATH,
+            js: JS_PATH,
             nav: Some(Nav {
                 csrf: signed.csrf.clone(),
                 current,
@@ -84,6 +88,7 @@ impl Chrome {
         Chrome {
             css: CSS_PATH,
             htmx: HTMX_PATH,
+            js: JS_PATH,
             nav: None,
         }
     }
