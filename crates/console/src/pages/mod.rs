@@ -4,6 +4,7 @@
 mod agents;
 mod lists;
 mod number;
+mod number_leaves;
 mod numbers;
 mod sign_in;
 mod webhooks;
@@ -32,6 +33,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
     sign_in::routes(cfg);
     numbers::routes(cfg);
     number::routes(cfg);
+    number_leaves::routes(cfg);
     agents::routes(cfg);
     lists::routes(cfg);
     webhooks::routes(cfg);

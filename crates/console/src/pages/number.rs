@@ -1,5 +1,5 @@
 //! One number: every field, its agents, release and reactivate, verify,
-//! delete after a confirmation, and its history.
+//! and its history. Transfer and delete are in `number_leaves`.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -12,7 +12,7 @@ use thunderphone_domain::{
 use thunderphone_ports::{PageLimit, PageRequest};
 
 use super::numbers::StatusBadge;
-use super::{Chrome, Names, Opt, agent_names, error_page, html, see_other, when};
+use super::{Chrome, Names, Opt, agent_names, error_page, html, when};
 use crate::ConsoleState;
 use crate::guard::{Change, Fields, Signed};
 use crate::words::{Shown, plain};
@@ -21,9 +21,7 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
     cfg.route("/numbers/{id}", web::get().to(show))
         .route("/numbers/{id}/agents", web::post().to(agents))
         .route("/numbers/{id}/status", web::post().to(set_status))
-        .route("/numbers/{id}/verify", web::post().to(verify))
-        .route("/numbers/{id}/delete", web::get().to(confirm_delete))
-        .route("/numbers/{id}/delete", web::post().to(delete));
+        .route("/numbers/{id}/verify", web::post().to(verify));
 }
 
 struct Shownumber {
@@ -69,7 +67,7 @@ struct NumberPage {
     history: Vec<Step>,
 }
 
-fn number_id(raw: &str) -> Option<PhoneNumberId> {
+pub(super) fn number_id(raw: &str) -> Option<PhoneNumberId> {
     raw.parse().ok().and_then(|id| PhoneNumberId::new(id).ok())
 }
 
@@ -86,13 +84,13 @@ fn agent_options(names: &[(AgentId, String)], chosen: Option<AgentId>) -> Vec<Op
 
 /// What the page shows after an action: a notice, an error, checks.
 #[derive(Default)]
-struct After {
-    shown: Shown,
-    notice: String,
-    checks: Vec<CheckOutcome>,
+pub(super) struct After {
+    pub shown: Shown,
+    pub notice: String,
+    pub checks: Vec<CheckOutcome>,
 }
 
-async fn render(
+pub(super) async fn render(
     state: &ConsoleState,
     signed: &Signed,
     id: PhoneNumberId,
@@ -185,7 +183,7 @@ async fn show(
 
 /// The version the page was opened at, so a change made meanwhile is a
 /// 412 rather than silently overwritten.
-fn opened_at(fields: &Fields) -> Option<IfMatch> {
+pub(super) fn opened_at(fields: &Fields) -> Option<IfMatch> {
     let version = fields.get("version").parse().ok().and_then(Version::new)?;
     Some(IfMatch::Versions(vec![version]))
 }
@@ -324,60 +322,4 @@ async fn verify(
         },
     };
     render(&state, &change.signed, id, after).await
-}
-
-#[derive(Template)]
-#[template(path = "confirm_delete.html")]
-struct ConfirmDelete {
-    chrome: Chrome,
-    id: i64,
-    number: String,
-    version: i64,
-    shown: Shown,
-}
-
-async fn confirm_delete(
-    path: web::Path<String>,
-    state: web::Data<ConsoleState>,
-    signed: Signed,
-) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(&signed, "numbers", &AppError::NotFound("phone number"));
-    };
-    match state.app.get_number(&signed.principal, id).await {
-        Ok(number) => html(
-            StatusCode::OK,
-            &ConfirmDelete {
-                chrome: Chrome::signed(&signed, "numbers"),
-                id: id.get(),
-                number: number.number().as_str().to_owned(),
-                version: number.version().get(),
-                shown: Shown::default(),
-            },
-        ),
-        Err(error) => error_page(&signed, "numbers", &error),
-    }
-}
-
-async fn delete(
-    path: web::Path<String>,
-    state: web::Data<ConsoleState>,
-    change: Change,
-) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
-    };
-    let caller = &change.signed.principal;
-    match state
-        .app
-        .delete_number(caller, id, opened_at(&change.fields))
-        .await
-    {
-        Ok(()) => see_other("/console/numbers"),
-        Err(error) => error_page(&change.signed, "numbers", &error),
-    }
 }

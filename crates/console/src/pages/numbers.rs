@@ -84,6 +84,7 @@ struct NumbersPage {
     source_options: Vec<Opt>,
     rows: Vec<Row>,
     next: Option<String>,
+    previous: Option<String>,
 }
 
 fn options(all: &[&'static str], chosen: &str) -> Vec<Opt> {
@@ -131,7 +132,14 @@ fn parse_query(query: &Fields) -> (NumberFilter, Option<ListCursor>, String) {
     (filter, after, errors.join(" "))
 }
 
-fn next_query(query: &Fields, next: ListCursor) -> String {
+/// Keyset pages go forward only, so the way back travels in the link:
+/// `back` lists the positions of the pages before this one (`-` is the
+/// first page), at most [`MAX_BACK`] of them.
+const MAX_BACK: usize = 50;
+
+/// The query string of a list page at `after` with `back` behind it,
+/// keeping the filters.
+fn page_query(query: &Fields, after: &str, back: &[&str]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for name in ["status", "source", "area_code"] {
         let value = query.get(name);
@@ -139,11 +147,37 @@ fn next_query(query: &Fields, next: ListCursor) -> String {
             out.append_pair(name, value);
         }
     }
-    out.append_pair(
-        "after",
-        &format!("{}.{}", next.created_at.timestamp_micros(), next.id),
-    );
+    if !after.is_empty() && after != "-" {
+        out.append_pair("after", after);
+    }
+    if !back.is_empty() {
+        out.append_pair("back", &back.join(","));
+    }
     out.finish()
+}
+
+/// Links to the next and the previous page.
+fn page_links(query: &Fields, next: Option<ListCursor>) -> (Option<String>, Option<String>) {
+    let back: Vec<&str> = query
+        .get("back")
+        .split(',')
+        .filter(|b| !b.is_empty())
+        .collect();
+    let here = match query.get("after") {
+        "" => "-",
+        after => after,
+    };
+    let next = next.map(|next| {
+        let mut behind = back.clone();
+        behind.push(here);
+        let skip = behind.len().saturating_sub(MAX_BACK);
+        let position = format!("{}.{}", next.created_at.timestamp_micros(), next.id);
+        page_query(query, &position, &behind[skip..])
+    });
+    let previous = back
+        .split_last()
+        .map(|(last, rest)| page_query(query, last, rest));
+    (next, previous)
 }
 
 async fn page(
@@ -188,6 +222,7 @@ async fn page(
     } else {
         StatusCode::OK
     };
+    let (next, previous) = page_links(query, listed.next);
     html(
         status,
         &NumbersPage {
@@ -207,7 +242,8 @@ async fn page(
                 status: StatusBadge::of(&p.number),
             }),
             rows,
-            next: listed.next.map(|next| next_query(query, next)),
+            next,
+            previous,
         },
     )
 }
