@@ -87,6 +87,17 @@ pub fn plain(error: &AppError) -> Shown {
             "The service is busy or cannot reach its store; nothing was changed. Try again.".into(),
         ),
         AppError::NotConfigured(text) => general(503, sentence(text)),
+        AppError::NumberTaken(numbers) => general(
+            409,
+            format!(
+                "Already held, here or elsewhere: {}.",
+                numbers
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
         other => {
             tracing::error!(error = %other, "console request failed");
             general(500, "Something went wrong; it has been logged.".into())

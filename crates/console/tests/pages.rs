@@ -124,3 +124,56 @@ async fn a_transfer_needs_an_admin_and_moves_the_number_out() {
         "the number left the org"
     );
 }
+
+#[actix_web::test]
+async fn an_admin_creates_a_connection_and_imports_numbers_naming_each_bad_one() {
+    let w = world().await;
+    let svc = service!(w.app);
+    let create = |token: &str| {
+        format!(
+            "csrf={token}&name=Trunk&provider=sip&termination_uri={}&username=alice&password={}",
+            encode("sip:trunk.example.com"),
+            encode("s3cret-pass")
+        )
+    };
+    let (cookie, token) = sign_in!(svc, &w.member);
+    let res = test::call_service(
+        &svc,
+        post("/console/voip-connections", &create(&token))
+            .insert_header((header::COOKIE, cookie))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(body(res).await.contains("does not allow this"));
+
+    let (cookie, token) = sign_in!(svc, &w.owner);
+    let send = |form: String| {
+        post("/console/voip-connections", &form)
+            .insert_header((header::COOKIE, cookie.clone()))
+            .to_request()
+    };
+    let res = test::call_service(&svc, send(create(&token))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = body(res).await;
+    assert!(page.contains("Connection Trunk created."), "{page}");
+    assert!(!page.contains("s3cret-pass"), "credentials are never shown");
+
+    let import = |numbers: &str| {
+        post(
+            "/console/voip-connections/import",
+            &format!("csrf={token}&connection_id=1&numbers={}", encode(numbers)),
+        )
+        .insert_header((header::COOKIE, cookie.clone()))
+        .to_request()
+    };
+    let res = test::call_service(&svc, import("+14155552671\nnot a number")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = body(res).await;
+    assert!(page.contains("Line 2 (not a number)"), "{page}");
+    assert_eq!(numbers_of(&w.app, &w.owner).await, 0, "all or nothing");
+    let res = test::call_service(&svc, import("+14155552671\n+14155552672")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body(res).await.contains("Imported 2 numbers"));
+    assert_eq!(numbers_of(&w.app, &w.owner).await, 2);
+}

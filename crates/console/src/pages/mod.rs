@@ -2,6 +2,7 @@
 //! role may do is decided by the application, as for the API.
 
 mod agents;
+mod connections;
 mod lists;
 mod number;
 mod number_leaves;
@@ -35,6 +36,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
     number::routes(cfg);
     number_leaves::routes(cfg);
     agents::routes(cfg);
+    connections::routes(cfg);
     lists::routes(cfg);
     webhooks::routes(cfg);
 }
