@@ -93,6 +93,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         health: store.clone(),
         jobs: store.clone(),
         idempotency: store.clone(),
+        sessions: store.clone(),
         events: store.clone(),
         webhooks: store,
         // Webhooks: print each attempt instead of sending it; the gate

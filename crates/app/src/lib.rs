@@ -21,6 +21,7 @@ mod outbound;
 mod precondition;
 mod provision;
 mod rotation;
+mod sessions;
 mod transfer;
 mod verify;
 mod webhooks;
@@ -30,8 +31,9 @@ use std::time::Duration;
 
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, Clock, CredentialVault, EventRepository, IdempotencyStore,
-    KeyedReads, NumberProvider, NumberRepository, OutboundGate, StoreHealth, StoreStats,
-    TenancyRepository, VoipConnectionRepository, VoipVerifier, WebhookRepository, WebhookSender,
+    KeyedReads, NumberProvider, NumberRepository, OutboundGate, SessionStore, StoreHealth,
+    StoreStats, TenancyRepository, VoipConnectionRepository, VoipVerifier, WebhookRepository,
+    WebhookSender,
 };
 
 pub use activation::ActivationPolicy;
@@ -48,6 +50,7 @@ pub use outbound::{OutboundBudget, OutboundPermit};
 pub use precondition::IfMatch;
 pub use provision::{MatchedOn, ProvisionRequest, Provisioned, demo_pool_size, every_area_code};
 pub use rotation::{Rotated, UnreadableKey};
+pub use sessions::{ConsoleSession, SESSION_TTL};
 pub use thunderphone_domain::Principal;
 pub use thunderphone_ports::Authenticated;
 pub use transfer::TransferRequest;
@@ -70,6 +73,8 @@ pub struct Ports {
     pub connections: Arc<dyn VoipConnectionRepository>,
     /// Orgs, users, memberships, API keys.
     pub tenancy: Arc<dyn TenancyRepository>,
+    /// Console sessions.
+    pub sessions: Arc<dyn SessionStore>,
     /// The upstream carrier of the pool.
     pub provider: Arc<dyn NumberProvider>,
     /// Checks VoIP numbers end to end.

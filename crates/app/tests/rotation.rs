@@ -24,6 +24,7 @@ fn app(store: Arc<MemoryStore>, keys: &str) -> App {
         health: store.clone(),
         jobs: store.clone(),
         idempotency: store.clone(),
+        sessions: store.clone(),
         events: store.clone(),
         webhooks: store,
         sender: Arc::new(thunderphone_ports::MockWebhookSender::new()),

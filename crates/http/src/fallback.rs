@@ -1,6 +1,8 @@
 //! A last line of defence: any error response that is not problem+json
 //! (actix's own 404/405/400s, a handler that forgot) is rewritten into one,
-//! so clients can rely on the error format everywhere.
+//! so clients can rely on the error format everywhere. The web console's
+//! own HTML pages (its sign-in refusal, a 403 for a cross-site request)
+//! are meant for a person and pass through as they are.
 
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
@@ -44,7 +46,12 @@ fn rewrite<B: MessageBody + 'static>(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+    let is_page = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

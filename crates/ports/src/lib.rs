@@ -18,6 +18,7 @@ mod provider;
 mod queue;
 mod rate_limit;
 mod repository;
+mod sessions;
 mod tenancy;
 mod unexpected;
 mod vault;
@@ -40,6 +41,7 @@ pub use repository::{
     AgentRepository, NewVoipConnection, NumberChange, NumberFilter, NumberRepository,
     VoipConnectionRepository,
 };
+pub use sessions::{NewSession, SessionStore};
 pub use tenancy::{ApiKeyFilter, ListedApiKey, SeededTenant, TenancyRepository, TenantSeed};
 pub use thunderphone_domain::CheckOutcome;
 pub use unexpected::Unexpected;
@@ -56,7 +58,7 @@ pub use {
     idempotency::MockIdempotencyStore, keyed::MockKeyedReads, outbound::MockOutboundGate,
     provider::MockNumberProvider, queue::MockActivationQueue, rate_limit::MockRateLimitStore,
     repository::MockAgentRepository, repository::MockNumberRepository,
-    repository::MockVoipConnectionRepository, tenancy::MockTenancyRepository,
-    vault::MockCredentialVault, verifier::MockVoipVerifier, webhook_sender::MockWebhookSender,
-    webhooks::MockWebhookRepository,
+    repository::MockVoipConnectionRepository, sessions::MockSessionStore,
+    tenancy::MockTenancyRepository, vault::MockCredentialVault, verifier::MockVoipVerifier,
+    webhook_sender::MockWebhookSender, webhooks::MockWebhookRepository,
 };

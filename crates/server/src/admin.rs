@@ -169,6 +169,7 @@ fn app(store: Arc<PgStore>, db: &DatabaseArgs) -> anyhow::Result<App> {
         health: store.clone(),
         jobs: store.clone(),
         idempotency: store.clone(),
+        sessions: store.clone(),
         events: store.clone(),
         webhooks: store,
         // Admin commands send no webhooks; the real sender keeps the

@@ -203,6 +203,9 @@ impl Banner<'_> {
             None => lines.push("  export TP_ADMIN=\"$THUNDERPHONE_ADMIN_TOKEN\"".to_owned()),
         }
         lines.push("  curl -s -H \"Authorization: Bearer $TP_KEY\" $TP/v1/me".to_owned());
+        lines.push(format!(
+            "Or open the web console at http://{addr}/console and sign in with TP_KEY."
+        ));
         if let (Some(token), true) = (self.generated_admin_token, self.persistent) {
             lines.push(format!(
                 "The operator token lasts as long as this process. To keep it across restarts, \

@@ -78,6 +78,7 @@ struct Storage {
     health: Arc<dyn thunderphone_ports::StoreHealth>,
     jobs: Arc<dyn thunderphone_ports::ActivationQueue>,
     idempotency: Arc<dyn thunderphone_ports::IdempotencyStore>,
+    sessions: Arc<dyn thunderphone_ports::SessionStore>,
     events: Arc<dyn thunderphone_ports::EventRepository>,
     webhooks: Arc<dyn thunderphone_ports::WebhookRepository>,
 }
@@ -93,6 +94,7 @@ impl Storage {
             + thunderphone_ports::StoreHealth
             + thunderphone_ports::ActivationQueue
             + thunderphone_ports::IdempotencyStore
+            + thunderphone_ports::SessionStore
             + thunderphone_ports::EventRepository
             + thunderphone_ports::WebhookRepository
             + 'static,
@@ -106,6 +108,7 @@ impl Storage {
             health: store.clone(),
             jobs: store.clone(),
             idempotency: store.clone(),
+            sessions: store.clone(),
             events: store.clone(),
             webhooks: store,
         }
@@ -197,6 +200,7 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
         health: storage.health,
         jobs: storage.jobs,
         idempotency: storage.idempotency,
+        sessions: storage.sessions,
         provider,
         verifier,
         clock: Arc::new(SystemClock),
@@ -242,6 +246,15 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         events_app
             .run_event_purge(events_every, 1000, async move {
                 let _ = events_stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
+    let mut sessions_stopped = stop_worker.subscribe();
+    let sessions_app = app.clone();
+    tokio::spawn(async move {
+        sessions_app
+            .run_session_purge(Duration::from_secs(15 * 60), 1000, async move {
+                let _ = sessions_stopped.wait_for(|stop| *stop).await;
             })
             .await;
     });
@@ -299,6 +312,7 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
             .wrap(from_fn(request_context))
             .app_data(actix_web::web::PayloadConfig::new(MAX_BODY_BYTES))
             .configure(configure(state.clone()))
+            .configure(thunderphone_console::configure(state.app.clone()))
     })
     .disable_signals()
     // Longer than the usual load balancer idle timeout (60 s), so the

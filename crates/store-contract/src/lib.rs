@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, EventRepository, IdempotencyStore, KeyedReads,
-    NumberRepository, TenancyRepository, VoipConnectionRepository, WebhookRepository,
+    NumberRepository, SessionStore, TenancyRepository, VoipConnectionRepository, WebhookRepository,
 };
 
 pub mod cases;
@@ -44,6 +44,7 @@ pub trait TestStore:
     + IdempotencyStore
     + EventRepository
     + WebhookRepository
+    + SessionStore
     + 'static
 {
 }
@@ -58,6 +59,7 @@ impl<T> TestStore for T where
         + IdempotencyStore
         + EventRepository
         + WebhookRepository
+        + SessionStore
         + 'static
 {
 }
@@ -110,6 +112,10 @@ macro_rules! contract_tests {
             tenancy_lists_orgs_and_users_newest_first,
             tenancy_lists_members_of_one_org,
             tenancy_lists_api_keys_by_org_and_user,
+            // Console sessions.
+            sessions_find_until_expiry,
+            sessions_follow_their_key,
+            sessions_delete_and_purge,
             // The demo pool.
             pool_claims_lowest_free_line_of_first_area_code,
             pool_falls_through_to_next_area_code,

@@ -14,6 +14,7 @@ mod events;
 mod idempotency;
 mod jobs;
 mod numbers;
+mod sessions;
 mod state;
 mod tenancy;
 mod tenancy_lists;

@@ -82,6 +82,8 @@ pub(crate) struct State {
     pub(crate) endpoints:
         HashMap<thunderphone_domain::WebhookEndpointId, crate::webhooks::StoredEndpoint>,
     pub(crate) endpoints_by_org: HashMap<OrgId, OrgIndex>,
+    /// Console sessions by the hash of their id.
+    pub(crate) sessions: HashMap<String, crate::sessions::StoredSession>,
 }
 
 impl State {

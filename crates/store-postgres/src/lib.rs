@@ -30,6 +30,7 @@ mod page;
 mod prepared;
 mod rows;
 mod schema;
+mod sessions;
 mod tenancy;
 mod tenancy_lists;
 mod webhooks;

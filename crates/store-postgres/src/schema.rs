@@ -117,6 +117,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Text,
+        api_key_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (org_id, key) {
         org_id -> Int8,
         key -> Text,
@@ -194,6 +203,7 @@ diesel::table! {
 
 diesel::joinable!(activation_jobs -> phone_numbers (phone_number_id));
 diesel::joinable!(api_keys -> orgs (org_id));
+diesel::joinable!(console_sessions -> api_keys (api_key_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(memberships -> orgs (org_id));
 diesel::joinable!(memberships -> users (user_id));
@@ -220,4 +230,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhook_endpoints,
     webhook_deliveries,
+    console_sessions,
 );

@@ -6,9 +6,9 @@ use diesel::sql_types::Text;
 use thunderphone_test_db::TestDb;
 
 use crate::schema::{
-    activation_jobs, agents, api_keys, demo_pool, events, idempotency_keys, memberships, orgs,
-    phone_number_versions, phone_numbers, users, voip_connections, webhook_deliveries,
-    webhook_endpoints,
+    activation_jobs, agents, api_keys, console_sessions, demo_pool, events, idempotency_keys,
+    memberships, orgs, phone_number_versions, phone_numbers, users, voip_connections,
+    webhook_deliveries, webhook_endpoints,
 };
 use crate::{PgStore, PoolOptions};
 
@@ -129,6 +129,10 @@ async fn schema_rs_matches_the_migrations() {
         (
             "webhook_deliveries",
             declared(webhook_deliveries::table.select(webhook_deliveries::all_columns)),
+        ),
+        (
+            "console_sessions",
+            declared(console_sessions::table.select(console_sessions::all_columns)),
         ),
     ];
     for (table, columns) in &tables {

@@ -127,6 +127,7 @@ impl Mocks {
             health: Arc::new(self.health),
             jobs: Arc::new(self.jobs),
             idempotency: Arc::new(self.idempotency),
+            sessions: Arc::new(thunderphone_ports::MockSessionStore::new()),
             vault: Arc::new(if self.vault_key {
                 test_vault()
             } else {
