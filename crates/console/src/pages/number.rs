@@ -24,7 +24,7 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
         .route("/numbers/{id}/verify", web::post().to(verify));
 }
 
-struct Shownumber {
+struct ShownNumber {
     id: i64,
     number: String,
     status: String,
@@ -58,7 +58,7 @@ struct Step {
 #[template(path = "number.html")]
 struct NumberPage {
     chrome: Chrome,
-    n: Shownumber,
+    n: ShownNumber,
     shown: Shown,
     notice: String,
     inbound_options: Vec<Opt>,
@@ -145,8 +145,8 @@ pub(super) async fn render(
     )
 }
 
-fn shown_number(number: &PhoneNumber, names: &Names) -> Shownumber {
-    Shownumber {
+fn shown_number(number: &PhoneNumber, names: &Names) -> ShownNumber {
+    ShownNumber {
         id: number.id().get(),
         number: number.number().as_str().to_owned(),
         status: StatusBadge::of(number),
