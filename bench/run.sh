@@ -27,7 +27,9 @@
 # BENCH_WORKERS (THUNDERPHONE_WORKERS, unset = one per core), BENCH_PORT
 # (18480), BENCH_CEILING_PORT (18481), BENCH_SSLMODE (disable: every
 # connection of the run without TLS), BENCH_SKIP_BUILD=1 (use the binaries
-# as built), BENCH_KEEP_DB=1, BENCH_KEEP_SERVER=1 (leave the server running
+# as built), BENCH_BIN (the thunderphone binary to measure; default
+# target/release/thunderphone, e.g. one built from an older commit to
+# compare), BENCH_KEEP_DB=1, BENCH_KEEP_SERVER=1 (leave the server running
 # at the end, for profiling; its pid is printed).
 set -Eeuo pipefail
 
@@ -42,9 +44,13 @@ DURATION=${BENCH_DURATION:-15}
 POOL=${BENCH_POOL_SIZE:-16}
 PORT=${BENCH_PORT:-18480}
 CEILING_PORT=${BENCH_CEILING_PORT:-18481}
-BIN=$ROOT/target/release/thunderphone
+BIN=${BENCH_BIN:-$ROOT/target/release/thunderphone}
 CEILING_DIR=$ROOT/bench/ceiling
 CEILING_BIN=$CEILING_DIR/target/release/thunderphone-bench-ceiling
+
+# The run's own secret key: cursors are signed with a key derived from it,
+# and the deep-page case needs a cursor the server accepts.
+SECRET_KEY=$(head -c 32 /dev/urandom | base64 -w0)
 
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$ROOT/bench/results/$RUN_ID
@@ -54,6 +60,14 @@ RESULTS=$OUT/results.txt
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# What the table names as the code measured: the checkout's commit, or
+# the binary given with BENCH_BIN (built from another commit).
+if [[ -n ${BENCH_BIN:-} ]]; then
+    BUILT_FROM="binary $BENCH_BIN"
+else
+    BUILT_FROM="commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes')"
+fi
 
 SERVER_PID=
 CEILING_PID=
@@ -168,14 +182,15 @@ export TP_KEY
     die "the key's hash is not sha256 hex as assumed by the pgbench script"
 
 # The cursor of the page at depth ~ROWS: the position of the row just
-# before the last page of 50 (base64url, no padding, of
-# n:<created_at µs>:<id>).
+# before the last page of 50, signed as the server signs it (see
+# bench/sign_cursor.py), so the server accepts it as one it issued.
 DEPTH=$((ROWS > 50 ? ROWS - 50 : 0))
 POS=$(psql -X -tA -F: "$DB_URL" -c "
     SELECT (extract(epoch FROM created_at) * 1000000)::bigint, id FROM phone_numbers
     WHERE org_id = 1 AND deleted_at IS NULL
     ORDER BY created_at DESC, id DESC OFFSET $((DEPTH - 1)) LIMIT 1")
-BENCH_DEEP_CURSOR=$(printf 'n:%s' "$POS" | base64 -w0 | tr '+/' '-_' | tr -d '=')
+BENCH_DEEP_CURSOR=$(python3 "$ROOT/bench/sign_cursor.py" "$SECRET_KEY" phone-numbers 1 "n:$POS") ||
+    die "could not sign the deep-page cursor"
 export BENCH_DEEP_CURSOR BENCH_MAX_ID=$ROWS
 
 # --------------------------------------------------------------- server --
@@ -196,6 +211,7 @@ wait_ready() {
 log "starting thunderphone serve (pool $POOL)"
 start=$(now_ns)
 env DATABASE_URL="$DB_URL" RUST_LOG=warn THUNDERPHONE_BIND="127.0.0.1:$PORT" \
+    THUNDERPHONE_SECRET_KEY="$SECRET_KEY" \
     THUNDERPHONE_RATE_LIMIT_PER_SEC=0 THUNDERPHONE_DB_POOL_SIZE="$POOL" \
     ${BENCH_WORKERS:+THUNDERPHONE_WORKERS=$BENCH_WORKERS} \
     "$BIN" serve >"$OUT/server.log" 2>&1 &
@@ -503,7 +519,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
     echo "ThunderPhone benchmark $RUN_ID: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(psql -X -tA "$PG_URL" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
-    echo "$ROWS numbers loaded in ${LOAD_SECS}s; $CONNS connections, $THREADS threads, ${DURATION}s per case; service pool $POOL; sslmode=$SSLMODE; commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes')"
+    echo "$ROWS numbers loaded in ${LOAD_SECS}s; $CONNS connections, $THREADS threads, ${DURATION}s per case; service pool $POOL; sslmode=$SSLMODE; $BUILT_FROM"
     echo
     printf '| %-38s | %9s | %8s | %8s | %9s | %9s | %10s | %8s | %8s | %6s | %s\n' case 'req/s' 'p50 ms' 'p99 ms' '× pgbench' 'peak RSS' 'server CPU' 'PG CPU' 'PG tx/req' 'others' 'notes |'
     printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$(printf -- '-%.0s' {1..40})" "----------:" "---------:" "---------:" "----------:" "----------:" "-----------:" "---------:" "----------:" "-------:" '---|'
