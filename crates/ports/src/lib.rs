@@ -49,7 +49,8 @@ pub use vault::{CredentialVault, SealedCredentials, VaultError};
 pub use verifier::VoipVerifier;
 pub use webhook_sender::{SendOutcome, SigningKey, WebhookRequest, WebhookSender};
 pub use webhooks::{
-    Attempt, AttemptOutcome, DueDelivery, EndpointChange, NewWebhookEndpoint, WebhookRepository,
+    Attempt, AttemptOutcome, DueDelivery, EndpointChange, NewWebhookEndpoint, SecretSlot,
+    StoredSecret, WebhookRepository,
 };
 
 #[cfg(feature = "mock")]

@@ -77,6 +77,17 @@ pub trait CredentialVault: Send + Sync {
     /// [`VaultError::UnknownKey`] or [`VaultError::Corrupt`].
     fn open_webhook_secret(&self, sealed: &SealedCredentials) -> Result<Vec<u8>, VaultError>;
 
+    /// Seals a webhook signing secret under the current key without
+    /// handing it out: what a key rotation does to each stored secret.
+    ///
+    /// # Errors
+    /// [`VaultError::NoKey`], [`VaultError::UnknownKey`] or
+    /// [`VaultError::Corrupt`].
+    fn reseal_webhook_secret(
+        &self,
+        sealed: &SealedCredentials,
+    ) -> Result<SealedCredentials, VaultError>;
+
     /// The id of the key new credentials are sealed with, if any.
     fn current_key_id(&self) -> Option<String>;
 }

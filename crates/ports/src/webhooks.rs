@@ -38,6 +38,27 @@ pub struct EndpointChange {
     pub enabled: Option<bool>,
 }
 
+/// Which of an endpoint's signing secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretSlot {
+    /// The secret that signs every delivery.
+    Current,
+    /// The secret a rotation replaced, while it still signs.
+    Previous,
+}
+
+/// A sealed signing secret and where it is stored: the work item of a key
+/// rotation (`thunderphone rotate-secrets`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSecret {
+    /// Whose secret.
+    pub endpoint_id: WebhookEndpointId,
+    /// Which of its secrets.
+    pub slot: SecretSlot,
+    /// The secret as stored.
+    pub sealed: SealedCredentials,
+}
+
 /// A delivery leased for an attempt, with what the attempt needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDelivery {
@@ -200,8 +221,39 @@ pub trait WebhookRepository: Send + Sync {
     /// Recording an attempt of a delivery deleted since is not an error.
     async fn record_attempt(&self, attempt: Attempt) -> Result<(), RepoError>;
 
-    /// When the oldest pending delivery was created, if any.
+    /// When the oldest pending delivery of an enabled endpoint (or of a
+    /// test event) was created, if any: what the worker still owes. A
+    /// disabled endpoint's deliveries wait for it to be enabled again and
+    /// do not count.
     async fn oldest_pending(&self) -> Result<Option<Timestamp>, RepoError>;
+
+    /// Up to `limit` signing secrets (of any org) not sealed with
+    /// `key_id`: the current ones, and previous ones still signing at
+    /// `now`. A previous secret past its grace is never read again and is
+    /// left as it is.
+    async fn secrets_sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredSecret>, RepoError>;
+
+    /// One signing secret still in use at `now` for every key id that
+    /// sealed any (of any org): what the start-up check opens to prove
+    /// the configured keys can sign every delivery. Empty when none.
+    async fn secret_sample_per_key(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<SealedCredentials>, RepoError>;
+
+    /// Replaces a secret with `sealed` if it is still `secret.sealed` (a
+    /// concurrent rotation of the endpoint's secret, or its deletion,
+    /// wins). Returns whether it replaced it.
+    async fn reseal_secret(
+        &self,
+        secret: StoredSecret,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError>;
 
     /// Waits until deliveries may have become due (a commit that wrote
     /// some, in this process or, where the store can tell, in another)

@@ -366,8 +366,8 @@ fn cursor_signer(config: &Config) -> anyhow::Result<CursorSigner> {
 }
 
 /// Refuses to start when `THUNDERPHONE_SECRET_KEY` cannot open the
-/// credentials already stored: serving would answer every verification
-/// with an error, and new credentials would be sealed under a key that may
+/// credentials or webhook secrets already stored: serving would answer
+/// every verification (or sign every delivery) with an error, and new credentials would be sealed under a key that may
 /// be the wrong one. A store that cannot be read now is not a reason to
 /// refuse (it is reported by `/readyz`); the check is then skipped.
 async fn check_secret_key(app: &App) -> anyhow::Result<()> {
@@ -402,7 +402,7 @@ async fn check_secret_key(app: &App) -> anyhow::Result<()> {
         ));
     }
     anyhow::bail!(
-        "THUNDERPHONE_SECRET_KEY cannot open the VoIP credentials already stored: {}; \
+        "THUNDERPHONE_SECRET_KEY cannot open the VoIP credentials or webhook secrets already stored: {}; \
          configure every key that sealed them (id:base64, comma-separated, newest first)",
         problems.join("; ")
     )

@@ -203,6 +203,9 @@ macro_rules! contract_tests {
             webhooks_oldest_pending,
             webhooks_new_deliveries_wake_the_waiter,
             webhooks_one_event_two_endpoints_lease_both,
+            webhooks_secrets_listed_by_key_and_resealed,
+            webhooks_secret_sample_per_key,
+            webhooks_oldest_pending_skips_disabled_endpoints,
         );
     };
 }

@@ -18,6 +18,7 @@ mod sessions;
 mod state;
 mod tenancy;
 mod tenancy_lists;
+mod webhook_secrets;
 mod webhooks;
 
 use std::fmt;

@@ -9,7 +9,7 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     Attempt, AttemptOutcome, DueDelivery, EndpointChange, ListCursor, NewWebhookEndpoint, Page,
-    PageRequest, RepoError, SealedCredentials, WebhookRepository,
+    PageRequest, RepoError, SealedCredentials, StoredSecret, WebhookRepository,
 };
 
 use crate::MemoryStore;
@@ -22,9 +22,9 @@ pub(crate) const DISABLED_FOR_FAILURES: &str = "every delivery attempt failed fo
 #[derive(Clone)]
 pub(crate) struct StoredEndpoint {
     pub(crate) endpoint: WebhookEndpoint,
-    secret: SealedCredentials,
+    pub(crate) secret: SealedCredentials,
     /// The secret before the last rotation, and until when it signs.
-    previous: Option<(SealedCredentials, Timestamp)>,
+    pub(crate) previous: Option<(SealedCredentials, Timestamp)>,
     /// The first failed attempt since the last success.
     failing_since: Option<Timestamp>,
 }
@@ -310,7 +310,18 @@ impl State {
         self.events
             .deliveries
             .values()
-            .filter(|(d, _)| d.status == DeliveryStatus::Pending)
+            .filter(|(d, seq)| {
+                d.status == DeliveryStatus::Pending
+                    && (self
+                        .endpoints
+                        .get(&d.endpoint_id)
+                        .is_some_and(|e| e.endpoint.enabled)
+                        || self
+                            .events
+                            .events
+                            .get(seq)
+                            .is_some_and(|e| e.kind == EventType::WebhookTest))
+            })
             .map(|(d, _)| d.created_at)
             .min()
     }
@@ -431,6 +442,32 @@ impl WebhookRepository for MemoryStore {
 
     async fn oldest_pending(&self) -> Result<Option<Timestamp>, RepoError> {
         Ok(self.lock().oldest_pending())
+    }
+
+    async fn secrets_sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredSecret>, RepoError> {
+        Ok(self
+            .lock()
+            .secrets_sealed_with_other_keys(key_id, now, limit))
+    }
+
+    async fn secret_sample_per_key(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<SealedCredentials>, RepoError> {
+        Ok(self.lock().secret_sample_per_key(now))
+    }
+
+    async fn reseal_secret(
+        &self,
+        secret: StoredSecret,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError> {
+        Ok(self.lock().reseal_secret(secret, sealed))
     }
 
     async fn wait_for_deliveries(&self, timeout: Duration) {

@@ -147,6 +147,17 @@ impl CredentialVault for AesGcmVault {
         self.decrypt(Purpose::WebhookSecret, sealed)
     }
 
+    fn reseal_webhook_secret(
+        &self,
+        sealed: &SealedCredentials,
+    ) -> Result<SealedCredentials, VaultError> {
+        self.ring.current().ok_or(VaultError::NoKey)?;
+        self.encrypt(
+            Purpose::WebhookSecret,
+            &self.decrypt(Purpose::WebhookSecret, sealed)?,
+        )
+    }
+
     fn current_key_id(&self) -> Option<String> {
         self.ring.current().map(|(id, _)| id.to_owned())
     }

@@ -258,3 +258,34 @@ fn webhook_secrets_are_sealed_for_their_purpose_only() {
         Err(VaultError::NoKey)
     );
 }
+
+#[test]
+fn webhook_secrets_move_to_the_current_key_and_keep_their_purpose() {
+    let old = AesGcmVault::new(KeyRing::parse(&format!("old:{}", key(1))).unwrap());
+    let sealed = old.seal_webhook_secret(b"signing secret").unwrap();
+    let rotated =
+        AesGcmVault::new(KeyRing::parse(&format!("new:{}, old:{}", key(2), key(1))).unwrap());
+    let resealed = rotated.reseal_webhook_secret(&sealed).unwrap();
+    assert_eq!(resealed.key_id, "new");
+    assert_eq!(
+        rotated.open_webhook_secret(&resealed).as_deref(),
+        Ok(&b"signing secret"[..])
+    );
+    // Still a secret, never credentials; and the old key alone cannot
+    // read it any more.
+    assert_eq!(rotated.open(&resealed), Err(VaultError::Corrupt));
+    assert_eq!(
+        old.open_webhook_secret(&resealed),
+        Err(VaultError::UnknownKey("new".into()))
+    );
+    // Credentials are not resealed as a secret.
+    let credentials = old.seal(&twilio()).unwrap();
+    assert_eq!(
+        rotated.reseal_webhook_secret(&credentials),
+        Err(VaultError::Corrupt)
+    );
+    assert_eq!(
+        AesGcmVault::new(KeyRing::empty()).reseal_webhook_secret(&sealed),
+        Err(VaultError::NoKey)
+    );
+}

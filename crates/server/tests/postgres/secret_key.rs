@@ -67,3 +67,68 @@ async fn a_key_that_cannot_open_stored_credentials_stops_the_start() {
     running.stop().await;
     drop(db);
 }
+
+/// Webhook signing secrets are checked at start-up and moved to the new
+/// key by `rotate-secrets`: after it, the new key alone starts and signs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_secrets_are_checked_at_start_and_rotated() {
+    let db = TestDb::create();
+    let receiver = crate::receiver::Receiver::start().await;
+    let with_loopback = |keys: &str| {
+        let mut config = config(db.url(), keys);
+        config.outbound.allow = "127.0.0.1/32".parse().unwrap();
+        config
+    };
+    let running = start(&with_loopback(FIRST), Overrides::default())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let api = Api::new();
+    let (_, _, key) = api.tenant(&base, "acme").await;
+    let (status, body) = api
+        .post(
+            &base,
+            "/v1/webhook-endpoints",
+            &key,
+            json!({ "url": receiver.url(), "event_types": ["phone_number.created"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    running.stop().await;
+
+    // No VoIP credential is stored: the webhook secret alone names `first`.
+    let second = "second:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    let Err(error) = start(&with_loopback(second), Overrides::default()).await else {
+        panic!("started with a key that cannot open the stored webhook secret");
+    };
+    let message = format!("{error:#}");
+    assert!(message.contains("lacks the key ids first"), "{message}");
+
+    let both = format!("{second},{FIRST}");
+    let args = thunderphone_server::admin::DatabaseArgs {
+        database_url: Some(db.url().to_owned()),
+        secret_key: Some(both),
+    };
+    let mut printed = Vec::new();
+    thunderphone_server::admin::run(
+        &args,
+        thunderphone_server::admin::AdminCommand::RotateSecrets,
+        &mut |line| printed.push(line.to_owned()),
+    )
+    .await
+    .unwrap();
+    let rotated: serde_json::Value = serde_json::from_str(&printed[0]).unwrap();
+    assert_eq!(rotated["resealed"], 1, "{rotated}");
+
+    // The new key alone starts, and signs the next delivery.
+    let running = start(&with_loopback(second), Overrides::default())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let (status, _) = api.post(&base, "/v1/phone-numbers", &key, json!({})).await;
+    assert_eq!(status, 201);
+    let got = receiver.wait_for_type("phone_number.created").await;
+    assert!(got.header("webhook-signature").starts_with("v1,"));
+    running.stop().await;
+    drop(db);
+}

@@ -16,6 +16,7 @@ mod pool;
 mod sessions;
 mod tenancy;
 mod versions;
+mod webhook_secrets;
 mod webhooks;
 
 pub use agents::*;
@@ -32,4 +33,5 @@ pub use pool::*;
 pub use sessions::*;
 pub use tenancy::*;
 pub use versions::*;
+pub use webhook_secrets::*;
 pub use webhooks::*;

@@ -274,10 +274,14 @@ pub(super) fn record_attempt(conn: &mut PgConnection, attempt: &Attempt) -> Resu
     })
 }
 
-/// When the oldest pending delivery was created.
+/// When the oldest pending delivery the worker owes was created: of an
+/// enabled endpoint, or a test event (the rows `lease_due` would take).
 pub(super) fn oldest_pending(conn: &mut PgConnection) -> Result<Option<Timestamp>, Failure> {
     Ok(webhook_deliveries::table
+        .inner_join(webhook_endpoints::table)
+        .inner_join(events::table)
         .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_endpoints::enabled.or(events::kind.eq(EventType::WebhookTest.as_str())))
         .select(diesel::dsl::min(webhook_deliveries::created_at))
         .first::<Option<Timestamp>>(conn)?)
 }

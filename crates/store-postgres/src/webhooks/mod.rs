@@ -4,6 +4,7 @@ mod deliveries;
 mod endpoints;
 mod lease;
 mod listen;
+mod secrets;
 
 pub(crate) use listen::DeliverySignal;
 
@@ -16,7 +17,7 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     Attempt, DueDelivery, EndpointChange, ListCursor, NewWebhookEndpoint, Page, PageRequest,
-    RepoError, SealedCredentials, WebhookRepository,
+    RepoError, SealedCredentials, StoredSecret, WebhookRepository,
 };
 
 use crate::PgStore;
@@ -162,6 +163,40 @@ impl WebhookRepository for PgStore {
 
     async fn oldest_pending(&self) -> Result<Option<Timestamp>, RepoError> {
         self.run("oldest_pending", deliveries::oldest_pending).await
+    }
+
+    async fn secrets_sealed_with_other_keys(
+        &self,
+        key_id: &str,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<StoredSecret>, RepoError> {
+        let key_id = key_id.to_owned();
+        self.run("secrets_sealed_with_other_keys", move |conn| {
+            secrets::sealed_with_other_keys(conn, &key_id, now, limit)
+        })
+        .await
+    }
+
+    async fn secret_sample_per_key(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<SealedCredentials>, RepoError> {
+        self.run("secret_sample_per_key", move |conn| {
+            secrets::sample_per_key(conn, now)
+        })
+        .await
+    }
+
+    async fn reseal_secret(
+        &self,
+        secret: StoredSecret,
+        sealed: SealedCredentials,
+    ) -> Result<bool, RepoError> {
+        self.run("reseal_secret", move |conn| {
+            secrets::reseal(conn, &secret, &sealed)
+        })
+        .await
     }
 
     async fn wait_for_deliveries(&self, timeout: Duration) {
