@@ -15,9 +15,6 @@ use thunderphone_ports::{
 use crate::MemoryStore;
 use crate::state::{State, cursor, index_insert, index_remove, keyset_page, next_id};
 
-/// Why the server disabled an endpoint.
-pub(crate) const DISABLED_FOR_FAILURES: &str = "every delivery attempt failed for 24 hours";
-
 /// An endpoint with what only the store and the sender see.
 #[derive(Clone)]
 pub(crate) struct StoredEndpoint {
@@ -302,7 +299,7 @@ impl State {
         let since = *stored.failing_since.get_or_insert(attempt.at);
         if stored.endpoint.enabled && since <= attempt.disable_if_failing_since {
             stored.endpoint.enabled = false;
-            stored.endpoint.disabled_reason = Some(DISABLED_FOR_FAILURES.to_owned());
+            stored.endpoint.disabled_reason = Some(Attempt::DISABLED_REASON.to_owned());
         }
     }
 

@@ -529,7 +529,7 @@ pub async fn webhooks_failing_endpoints_are_disabled<S: TestStore>(store: Arc<S>
     assert!(!disabled.enabled);
     assert_eq!(
         disabled.disabled_reason.as_deref(),
-        Some("every delivery attempt failed for 24 hours")
+        Some(Attempt::DISABLED_REASON)
     );
     assert!(
         store
