@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Real-peer check of the SIP verifier: runs SIPp as the trunk (UAS) with the
 # scenarios in this folder and checks what the verifier concludes, through
-# the `sip_check` example. Not part of `cargo test` because it needs SIPp;
-# installs Debian's `sip-tester` when `sipp` is missing. Local only: every
-# peer listens on 127.0.0.1. See docs/CARRIERS.md.
+# the `sip-check` tool (tools/sip-check). Not part of `cargo test` because
+# it needs SIPp; installs Debian's `sip-tester` when `sipp` is missing.
+# Local only: every peer listens on 127.0.0.1. See docs/CARRIERS.md.
 #
 # Usage: tools/sip/check.sh
 set -euo pipefail
@@ -21,8 +21,8 @@ echo "$(sipp -v 2>&1 | grep -m1 SIPp | sed 's/^ *//')"
 
 logs=$ROOT/target/sip-check
 mkdir -p "$logs"
-cargo build -q -p thunderphone-carriers --example sip_check
-check_bin=$ROOT/target/debug/examples/sip_check
+cargo build -q -p thunderphone-sip-check
+check_bin=$ROOT/target/debug/sip-check
 
 # A port free for both UDP and TCP on 127.0.0.1.
 free_port() {

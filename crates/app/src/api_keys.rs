@@ -26,14 +26,7 @@ pub(crate) fn generate() -> Result<String, AppError> {
 
 /// The stored form of a key: lower-case hex SHA-256.
 pub fn hash_api_key(key: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(key.as_bytes());
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for b in digest.iter() {
-        hex.push(char::from(HEX[usize::from(b >> 4)]));
-        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
-    hex
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 /// The hash to look a presented bearer key up by; a key that does not

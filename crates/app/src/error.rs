@@ -8,8 +8,9 @@
 use thunderphone_domain::{E164, TransitionError, Version};
 use thunderphone_ports::{ProviderError, Reference, RepoError, Unexpected, VaultError};
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One invalid field of a request. It serializes as the `errors` items of
+/// a problem document, so the HTTP layer sends it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     /// The field, e.g. `area_code` or `numbers[2]`.
     pub field: String,
@@ -24,6 +25,16 @@ impl FieldError {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// The errors in one line (`area_code must be …; city …`): the
+    /// `detail` of a problem and the message of [`AppError::Validation`].
+    pub fn summary(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -40,10 +51,10 @@ pub enum AppError {
     #[error("{0} not found")]
     NotFound(&'static str),
     /// 422 `validation_failed`.
-    #[error("{}", summary(.0))]
+    #[error("{}", FieldError::summary(.0))]
     Validation(Vec<FieldError>),
     /// 422 `invalid_agent`.
-    #[error("{}", summary(.0))]
+    #[error("{}", FieldError::summary(.0))]
     InvalidAgent(Vec<FieldError>),
     /// 409 `invalid_status_transition`.
     #[error("{0}")]
@@ -88,14 +99,6 @@ pub enum AppError {
     /// 500: a bug or an unexpected store state. Logged, never shown.
     #[error(transparent)]
     Unexpected(#[from] Unexpected),
-}
-
-fn summary(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| format!("{} {}", e.field, e.message))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn list(numbers: &[E164]) -> String {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use thunderphone_domain::{Event, EventId, Principal, Timestamp};
+use thunderphone_domain::{Event, EventId, Principal};
 use thunderphone_ports::{EventCursor, EventFilter, Page, PageRequest};
 
 use crate::webhooks::span;
@@ -11,16 +11,6 @@ use crate::{App, AppError};
 
 /// How long events (and their deliveries) are kept.
 pub const EVENT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
-
-/// A fresh event id for an event at `at`, from the OS random generator.
-pub(crate) fn new_event_id(at: Timestamp) -> EventId {
-    let mut random = [0u8; 16];
-    // The time part alone keeps ids apart across milliseconds; randomness
-    // keeps them apart within one. The OS generator does not fail in
-    // practice, and a failure leaves the bytes zero, not the id invalid.
-    let _ = getrandom::fill(&mut random);
-    EventId::new(at, u128::from_le_bytes(random))
-}
 
 impl App {
     /// The caller's org's events, newest first.

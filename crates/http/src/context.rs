@@ -45,8 +45,7 @@ fn generate() -> String {
             .unwrap_or_default();
         return format!("req_{nanos:x}");
     }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("req_{hex}")
+    format!("req_{}", hex::encode(bytes))
 }
 
 /// The method as a metrics label and in logs: one of RFC 9110's methods

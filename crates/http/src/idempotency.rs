@@ -222,11 +222,7 @@ fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
     );
     hasher.update(b"\n");
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {

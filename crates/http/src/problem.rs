@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One invalid field.
+/// One invalid field: the OpenAPI schema of the app's [`FieldError`],
+/// which is what a problem's `errors` carries (the app knows no OpenAPI;
+/// a test holds the two together).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = FieldError)]
 pub struct ProblemField {
@@ -56,7 +58,7 @@ pub struct Problem {
     /// Per-field errors of a 422.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<ProblemField>>)]
-    pub errors: Option<Box<[ProblemField]>>,
+    pub errors: Option<Box<[FieldError]>>,
     /// The request's id (`X-Request-Id`), to quote when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
@@ -109,23 +111,11 @@ impl Problem {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
+    /// A problem about fields: the app's field errors as they are, and
+    /// their summary as the detail.
     fn fields(status: StatusCode, code: &'static str, errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{} {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut problem = Self::new(status, code, detail);
-        problem.errors = Some(
-            errors
-                .into_iter()
-                .map(|e| ProblemField {
-                    field: e.field,
-                    message: e.message,
-                })
-                .collect::<Vec<_>>()
-                .into_boxed_slice(),
-        );
+        let mut problem = Self::new(status, code, FieldError::summary(&errors));
+        problem.errors = Some(errors.into_boxed_slice());
         problem
     }
 }
@@ -183,7 +173,7 @@ impl From<AppError> for Problem {
             AppError::DestinationNotAllowed(message) => Problem::fields(
                 S::UNPROCESSABLE_ENTITY,
                 "destination_not_allowed",
-                vec![thunderphone_app::FieldError::new("url", message)],
+                vec![FieldError::new("url", message)],
             ),
             AppError::LimitReached(_) => Problem::new(S::CONFLICT, "limit_reached", detail),
             AppError::PreconditionFailed { current } => {
@@ -280,5 +270,17 @@ mod tests {
             1,
             "{log}"
         );
+    }
+
+    /// The schema-only `ProblemField` describes what the app's
+    /// `FieldError` writes: the same members, the same values.
+    #[test]
+    fn field_errors_serialize_as_their_schema_says() {
+        let sent = serde_json::to_value(FieldError::new("area_code", "must be 3 digits"));
+        let described = serde_json::to_value(ProblemField {
+            field: "area_code".into(),
+            message: "must be 3 digits".into(),
+        });
+        assert_eq!(sent.ok(), described.ok());
     }
 }

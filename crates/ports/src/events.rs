@@ -7,6 +7,18 @@ use thunderphone_domain::{Event, EventId, EventType, OrgId, PhoneNumberId, Times
 
 use crate::{Page, PageRequest, RepoError};
 
+/// A fresh id for an event at `at`, from the OS random generator: the one
+/// generator of the app (test events) and the memory store, so ids are
+/// made alike wherever an event is recorded one at a time.
+pub fn new_event_id(at: Timestamp) -> EventId {
+    let mut random = [0u8; 16];
+    // The time part alone keeps ids apart across milliseconds; randomness
+    // keeps them apart within one. The OS generator does not fail in
+    // practice, and a failure leaves the bytes zero, not the id invalid.
+    let _ = getrandom::fill(&mut random);
+    EventId::new(at, u128::from_le_bytes(random))
+}
+
 /// Filters of `GET /v1/events`; `None` matches everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[allow(missing_docs)]

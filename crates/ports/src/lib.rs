@@ -28,7 +28,7 @@ mod webhooks;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{ProviderError, Reference, RepoError};
-pub use events::{EventCursor, EventFilter, EventRepository};
+pub use events::{EventCursor, EventFilter, EventRepository, new_event_id};
 pub use health::{PoolUsage, StoreHealth, StoreStats};
 pub use idempotency::{IdempotencyStart, IdempotencyStore, StoredResponse};
 pub use keyed::{Authenticated, KeyedReads};

@@ -108,6 +108,12 @@ pub struct Attempt {
     pub disable_if_failing_since: Timestamp,
 }
 
+impl Attempt {
+    /// The `disabled_reason` every store writes when an attempt disables
+    /// its endpoint, so the wording is one and the same on every store.
+    pub const DISABLED_REASON: &'static str = "every delivery attempt failed for 24 hours";
+}
+
 /// Endpoints, their secrets, and the delivery outbox.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]

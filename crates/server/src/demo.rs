@@ -126,11 +126,7 @@ fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
 /// # Errors
 /// When the OS has no randomness to give.
 pub fn admin_token() -> anyhow::Result<String> {
-    let hex: String = random_bytes::<16>()?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(format!("demo-admin-{hex}"))
+    Ok(format!("demo-admin-{}", hex::encode(random_bytes::<16>()?)))
 }
 
 /// A random secret key (`demo:<base64 of 32 bytes>`): the embedded

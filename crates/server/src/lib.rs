@@ -5,6 +5,7 @@
 pub mod admin;
 mod admin_lists;
 mod admin_output;
+mod background;
 pub mod carriers;
 pub mod config;
 pub mod demo;

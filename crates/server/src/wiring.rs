@@ -19,6 +19,7 @@ use thunderphone_store_postgres::{PgStore, PoolOptions};
 use thunderphone_vault::{AesGcmVault, KeyRing};
 
 use crate::Config;
+use crate::background::{start_housekeeping, start_workers};
 use crate::config::ProviderKind;
 
 /// Adapters to use instead of the configured ones (tests, embedding).
@@ -225,69 +226,10 @@ async fn build_app(config: &Config, overrides: Overrides) -> anyhow::Result<App>
 pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Running> {
     let app = build_app(config, overrides).await?;
     check_secret_key(&app).await?;
-    // The worker picks up every due job, including those left by a
-    // previous run of this or another instance.
-    let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
-    let mut purge_stopped = stop_worker.subscribe();
-    let purge_app = app.clone();
-    let purge_every = Duration::from_secs(config.database.idempotency_purge_interval_secs.max(1));
-    let purge_batch = config.database.idempotency_purge_batch.max(1);
-    tokio::spawn(async move {
-        purge_app
-            .run_idempotency_purge(purge_every, purge_batch, async move {
-                let _ = purge_stopped.wait_for(|stop| *stop).await;
-            })
-            .await;
-    });
-    let mut events_stopped = stop_worker.subscribe();
-    let events_app = app.clone();
-    let events_every = config.webhooks.purge_every();
-    tokio::spawn(async move {
-        events_app
-            .run_event_purge(events_every, 1000, async move {
-                let _ = events_stopped.wait_for(|stop| *stop).await;
-            })
-            .await;
-    });
-    let mut sessions_stopped = stop_worker.subscribe();
-    let sessions_app = app.clone();
-    tokio::spawn(async move {
-        sessions_app
-            .run_session_purge(Duration::from_secs(15 * 60), 1000, async move {
-                let _ = sessions_stopped.wait_for(|stop| *stop).await;
-            })
-            .await;
-    });
-    let mut webhooks_stopped = stop_worker.subscribe();
-    let worker_app = app.clone();
-    let worker = tokio::spawn(async move {
-        let webhooks_app = worker_app.clone();
-        let webhooks = webhooks_app.run_webhook_worker(async move {
-            let _ = webhooks_stopped.wait_for(|stop| *stop).await;
-        });
-        let activation = worker_app.run_activation_worker(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        });
-        tokio::join!(webhooks, activation);
-    });
+    let jobs = start_workers(&app, config);
     let rate_limits = rate_limits(config)?;
-    if let Some(limits) = rate_limits.clone() {
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(RateLimits::SHRINK_EVERY).await;
-                limits.shrink();
-            }
-        });
-    }
     let failed_auth = AuthFailures::new(config.limits.auth_failures_per_min);
-    if let Some(failures) = failed_auth.clone() {
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(AuthFailures::PURGE_EVERY).await;
-                failures.purge();
-            }
-        });
-    }
+    start_housekeeping(rate_limits.clone(), failed_auth.clone());
     let state = HttpState {
         app: app.clone(),
         admin_token: config
@@ -348,8 +290,8 @@ pub async fn start(config: &Config, overrides: Overrides) -> anyhow::Result<Runn
         handle,
         shutdown_timeout: Duration::from_secs(config.http.shutdown_timeout_secs),
         task,
-        stop_worker,
-        worker,
+        stop_worker: jobs.stop,
+        worker: jobs.done,
     })
 }
 

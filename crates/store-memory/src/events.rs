@@ -12,6 +12,7 @@ use thunderphone_domain::{
 };
 use thunderphone_ports::{
     CheckOutcome, EventCursor, EventFilter, EventRepository, Page, PageRequest, RepoError,
+    new_event_id,
 };
 use tokio::sync::Notify;
 
@@ -43,15 +44,6 @@ impl EventLog {
     pub(crate) fn seq_of(&self, id: EventId) -> Option<i64> {
         self.by_id.get(&id).copied()
     }
-}
-
-/// A fresh event id for an event at `at`.
-pub(crate) fn event_id(at: Timestamp) -> EventId {
-    let mut random = [0u8; 16];
-    // Without randomness ids would still be unique per millisecond and
-    // process only by luck; the OS generator does not fail in practice.
-    let _ = getrandom::fill(&mut random);
-    EventId::new(at, u128::from_le_bytes(random))
 }
 
 impl State {
@@ -120,7 +112,9 @@ impl State {
         checks: Vec<CheckOutcome>,
     ) -> Result<(), RepoError> {
         let at = after.updated_at();
-        for event in Event::of_change(previous_org, after, change, actor, checks, || event_id(at)) {
+        for event in Event::of_change(previous_org, after, change, actor, checks, || {
+            new_event_id(at)
+        }) {
             self.record_event(event)?;
         }
         Ok(())

@@ -18,7 +18,6 @@ mod sessions;
 mod state;
 mod tenancy;
 mod tenancy_lists;
-mod webhook_secrets;
 mod webhooks;
 
 use std::fmt;

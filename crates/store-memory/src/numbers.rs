@@ -13,8 +13,8 @@ use thunderphone_ports::{
 };
 
 use crate::MemoryStore;
-use crate::events::event_id;
 use crate::state::{State, StoredNumber, cursor, index_insert, index_remove, keyset_page, next_id};
+use thunderphone_ports::new_event_id;
 
 impl State {
     /// Creates a number at version 1 with its `created` snapshot. The
@@ -30,7 +30,7 @@ impl State {
         self.record_event(Event::created(
             &number,
             actor,
-            event_id(number.created_at()),
+            new_event_id(number.created_at()),
         ))?;
         self.held.insert(number.number().clone(), id);
         index_insert(
@@ -263,7 +263,7 @@ impl State {
         }
         stored.deleted = true;
         let number = stored.number.clone();
-        self.record_event(Event::deleted(&number, actor, now, event_id(now)))?;
+        self.record_event(Event::deleted(&number, actor, now, new_event_id(now)))?;
         self.held.remove(number.number());
         self.settle_job(&number, true);
         index_remove(

@@ -71,7 +71,7 @@ impl NumberRow {
 
     /// Restores the domain number.
     pub(crate) fn into_domain(self) -> Result<PhoneNumber, Failure> {
-        Ok(PhoneNumber::restore(PhoneNumberParts {
+        Ok(PhoneNumberParts {
             id: id("phone number id", self.id, PhoneNumberId::new)?,
             org_id: id("org id", self.org_id, OrgId::new)?,
             number: E164::from_canonical(&self.number).map_err(|e| corrupt("number", e))?,
@@ -90,7 +90,8 @@ impl NumberRow {
             version: version(self.version)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        }))
+        }
+        .rehydrate())
     }
 }
 

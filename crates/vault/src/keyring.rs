@@ -112,6 +112,5 @@ fn valid_id(id: &str) -> bool {
 
 fn derived_id(key: &[u8; 32]) -> String {
     let digest = Sha256::digest(key);
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("k{hex}")
+    format!("k{}", hex::encode(&digest[..4]))
 }

@@ -21,7 +21,6 @@ pub use worker::{AttemptCounts, WebhookSettings};
 
 use crate::authorize::Action;
 use crate::error::StoreResult;
-use crate::events::new_event_id;
 use crate::{App, AppError};
 
 const ENDPOINT: &str = "webhook endpoint";
@@ -272,7 +271,7 @@ impl App {
     ) -> Result<Delivery, AppError> {
         self.authorize(caller, &Action::ManageWebhooks).await?;
         let now = self.ports.clock.now();
-        let event = Event::test(caller.org_id, now, new_event_id(now));
+        let event = Event::test(caller.org_id, now, thunderphone_ports::new_event_id(now));
         self.ports
             .webhooks
             .record_test_event(id, event)

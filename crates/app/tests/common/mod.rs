@@ -293,7 +293,7 @@ pub fn voip_number(id: i64, conn: i64, status: Status, v: i64) -> PhoneNumber {
 pub fn with(number: &PhoneNumber, change: impl FnOnce(&mut PhoneNumberParts)) -> PhoneNumber {
     let mut parts = number.parts().clone();
     change(&mut parts);
-    PhoneNumber::restore(parts)
+    parts.rehydrate()
 }
 
 /// A Twilio connection of `org_id`.

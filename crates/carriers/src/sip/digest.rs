@@ -9,7 +9,6 @@
 //! opaque holds a control character is refused rather than echoed.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -41,8 +40,10 @@ impl Algorithm {
 
     fn hash(self, data: &str) -> String {
         match self {
-            Algorithm::Md5 | Algorithm::Md5Sess => hex(&Md5::digest(data.as_bytes())),
-            Algorithm::Sha256 | Algorithm::Sha256Sess => hex(&Sha256::digest(data.as_bytes())),
+            Algorithm::Md5 | Algorithm::Md5Sess => hex::encode(Md5::digest(data.as_bytes())),
+            Algorithm::Sha256 | Algorithm::Sha256Sess => {
+                hex::encode(Sha256::digest(data.as_bytes()))
+            }
         }
     }
 
@@ -53,15 +54,6 @@ impl Algorithm {
             Algorithm::Md5 | Algorithm::Md5Sess => 1,
         }
     }
-}
-
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// The quality of protection we answer with.

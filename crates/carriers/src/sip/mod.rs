@@ -107,7 +107,7 @@ fn random_hex(n: usize) -> String {
             *b = nanos.to_le_bytes()[i % 16];
         }
     }
-    digest::hex(&bytes)
+    hex::encode(bytes)
 }
 
 impl SipVerifier {

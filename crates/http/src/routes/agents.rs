@@ -3,12 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use thunderphone_domain::AgentId;
 
-use super::Reply;
+use super::{Reply, org_list};
 use crate::HttpState;
 use crate::dto::agents::{AgentBody, AgentDto, AgentList};
-use crate::dto::page::CursorScope;
 use crate::dto::params::{AgentPath, PageParams};
-use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
+use crate::extract::{Caller, IgnoredBody, JsonBody, path_id};
 use crate::problem::Problem;
 
 /// The routes of this module.
@@ -51,17 +50,13 @@ pub async fn create(
     responses((status = 200, description = "One page", body = AgentList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
-    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
-    let scope = CursorScope::new("agents", caller.0.org_id, &query);
-    let page = state
-        .app
-        .list_agents(&caller.0, state.cursors.list_request(&query, &scope)?)
-        .await?;
+    let (agents, next_cursor) = org_list(&state, &caller.0, &req, "agents", |page| {
+        state.app.list_agents(&caller.0, page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(AgentList {
-        data: page.items.iter().map(AgentDto::from).collect(),
-        next_cursor: page
-            .next
-            .map(|next| state.cursors.encode_list(next, &scope)),
+        data: agents.iter().map(AgentDto::from).collect(),
+        next_cursor,
     }))
 }
 

@@ -4,13 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use thunderphone_app::ImportRequest;
 use thunderphone_domain::VoipConnectionId;
 
-use super::Reply;
+use super::{Reply, org_list};
 use crate::HttpState;
 use crate::dto::connections::{ConnectionBody, ConnectionDto, ConnectionList, ImportBody};
 use crate::dto::numbers::ImportedNumbers;
-use crate::dto::page::CursorScope;
 use crate::dto::params::{ConnectionPath, PageParams};
-use crate::extract::{Caller, IgnoredBody, JsonBody, QueryParams, path_id};
+use crate::extract::{Caller, IgnoredBody, JsonBody, path_id};
 use crate::problem::Problem;
 
 /// The routes of this module.
@@ -63,17 +62,14 @@ pub async fn create(
     responses((status = 200, description = "One page", body = ConnectionList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
-    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
-    let scope = CursorScope::new("voip-connections", caller.0.org_id, &query);
-    let page = state
-        .app
-        .list_connections(&caller.0, state.cursors.list_request(&query, &scope)?)
+    let (connections, next_cursor) =
+        org_list(&state, &caller.0, &req, "voip-connections", |page| {
+            state.app.list_connections(&caller.0, page)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(ConnectionList {
-        data: page.items.iter().map(ConnectionDto::from).collect(),
-        next_cursor: page
-            .next
-            .map(|next| state.cursors.encode_list(next, &scope)),
+        data: connections.iter().map(ConnectionDto::from).collect(),
+        next_cursor,
     }))
 }
 

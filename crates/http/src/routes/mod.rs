@@ -11,12 +11,16 @@ pub mod probes;
 pub mod table;
 pub mod webhooks;
 
-use actix_web::HttpResponse;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use thunderphone_domain::PhoneNumber;
+use thunderphone_app::AppError;
+use thunderphone_domain::{PhoneNumber, Principal};
+use thunderphone_ports::{ListCursor, Page, PageRequest};
 
-use crate::Problem;
+use crate::dto::page::CursorScope;
+use crate::extract::QueryParams;
+use crate::{HttpState, Problem};
 pub use table::Routes;
 
 /// Every route of the API. A module of routes declares its own in a
@@ -36,6 +40,30 @@ pub fn table() -> Routes {
 
 /// Handler result.
 pub type Reply = Result<HttpResponse, Problem>;
+
+/// The steps of a plain list of the caller's org (agents, connections,
+/// webhook endpoints): only `limit` and `cursor` are accepted, the cursor
+/// is checked against `list` and the org, `read` gets the page, and the
+/// next page's cursor is encoded for the same list. Returns the page's
+/// items and that cursor.
+pub(crate) async fn org_list<T, Read>(
+    state: &HttpState,
+    caller: &Principal,
+    req: &HttpRequest,
+    list: &str,
+    read: impl FnOnce(PageRequest<ListCursor>) -> Read,
+) -> Result<(Vec<T>, Option<String>), Problem>
+where
+    Read: Future<Output = Result<Page<T, ListCursor>, AppError>>,
+{
+    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
+    let scope = CursorScope::new(list, caller.org_id, &query);
+    let page = read(state.cursors.list_request(&query, &scope)?).await?;
+    let next = page
+        .next
+        .map(|next| state.cursors.encode_list(next, &scope));
+    Ok((page.items, next))
+}
 
 /// A JSON response carrying one phone number: adds `ETag: "<version>"`.
 pub fn with_etag(

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use thunderphone_app::Action;
 use thunderphone_domain::{DeliveryId, DeliveryStatus, WebhookEndpointId};
 
-use super::Reply;
+use super::{Reply, org_list};
 use crate::HttpState;
 use crate::dto::page::CursorScope;
 use crate::dto::params::{DeliveryFilterParams, DeliveryPath, PageParams, WebhookEndpointPath};
@@ -73,17 +73,13 @@ pub async fn create(
     responses((status = 200, description = "One page", body = EndpointList)),
     security(("api_key" = [])))]
 pub async fn list(state: web::Data<HttpState>, caller: Caller, req: HttpRequest) -> Reply {
-    let query = QueryParams::parse(req.query_string(), &["limit", "cursor"])?;
-    let scope = CursorScope::new("webhook_endpoints", caller.0.org_id, &query);
-    let page = state
-        .app
-        .list_webhook_endpoints(&caller.0, state.cursors.list_request(&query, &scope)?)
-        .await?;
+    let (endpoints, next_cursor) = org_list(&state, &caller.0, &req, "webhook_endpoints", |page| {
+        state.app.list_webhook_endpoints(&caller.0, page)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(EndpointList {
-        data: page.items.iter().map(EndpointDto::from).collect(),
-        next_cursor: page
-            .next
-            .map(|next| state.cursors.encode_list(next, &scope)),
+        data: endpoints.iter().map(EndpointDto::from).collect(),
+        next_cursor,
     }))
 }
 

@@ -175,7 +175,7 @@ impl EventRow {
             _ => return Err(corrupt("actor", "only half of it is recorded")),
         };
         let checks = decode_checks(self.checks)?;
-        let number = PhoneNumber::restore(PhoneNumberParts {
+        let number = PhoneNumberParts {
             id: id(
                 "phone number id",
                 required("phone_number_id", self.phone_number_id)?,
@@ -201,7 +201,8 @@ impl EventRow {
             version: version(required("version", self.version)?)?,
             created_at: required("number_created_at", self.number_created_at)?,
             updated_at: required("number_updated_at", self.number_updated_at)?,
-        });
+        }
+        .rehydrate();
         Ok(EventData::Number {
             number,
             changed_by,

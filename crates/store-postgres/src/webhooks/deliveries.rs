@@ -19,9 +19,6 @@ use crate::schema::{events, webhook_deliveries, webhook_endpoints};
 /// The channel the delivery workers of every instance listen on.
 pub(crate) const CHANNEL: &str = "thunderphone_deliveries";
 
-/// Why the server disabled an endpoint.
-pub(crate) const FAILING_REASON: &str = "every delivery attempt failed for 24 hours";
-
 /// A `webhook_deliveries` row (the event's id and type are read with it).
 #[derive(Debug, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
@@ -267,7 +264,7 @@ pub(super) fn record_attempt(conn: &mut PgConnection, attempt: &Attempt) -> Resu
                 .bind::<Int8, _>(endpoint)
                 .bind::<Timestamptz, _>(attempt.at)
                 .bind::<Timestamptz, _>(attempt.disable_if_failing_since)
-                .bind::<Text, _>(FAILING_REASON)
+                .bind::<Text, _>(Attempt::DISABLED_REASON)
                 .execute(conn)?;
         }
         Ok(())

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use thunderphone_domain::{
-    E164, NewPhoneNumber, OrgId, PhoneNumber, PhoneNumberParts, Role, SipUri, Source, Status,
-    Updated, VoipProvider,
+    E164, NewPhoneNumber, OrgId, PhoneNumberParts, Role, SipUri, Source, Status, Updated,
+    VoipProvider,
 };
 use thunderphone_ports::{
     ActivationQueue, AgentRepository, NewVoipConnection, NumberChange, NumberRepository, Reference,
@@ -167,10 +167,11 @@ async fn a_change_must_succeed_the_expected_version() {
     let acme = tenant(&*store, "acme").await;
     let number = claim(&*store, acme.org_id, "415", at(1)).await;
     let activated = number.activate(at(2)).unwrap();
-    let skipped = PhoneNumber::restore(PhoneNumberParts {
+    let skipped = PhoneNumberParts {
         version: activated.number.version().next(),
         ..activated.number.parts().clone()
-    });
+    }
+    .rehydrate();
     let change = NumberChange {
         expected: number.version(),
         updated: Updated {

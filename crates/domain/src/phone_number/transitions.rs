@@ -1,50 +1,11 @@
-//! The `PhoneNumber` aggregate and the state machine of API.md §3.
-//!
-//! Every method that changes a number takes `&self` and returns the new
-//! state together with the [`ChangeKind`] to record, or a
-//! [`TransitionError`]; the caller persists both atomically (the number and
-//! its version snapshot). A change that changes nothing returns `None`, so
-//! no version is recorded for it.
+//! The state machine of API.md §3: each transition returns the new state
+//! and the change to record, or a [`TransitionError`].
 
+use super::{PhoneNumber, PhoneNumberParts};
 use crate::{
-    Actor, AgentId, ChangeKind, E164, OrgId, PhoneNumberId, Source, Status, Timestamp,
-    TransitionError, VerificationStatus, Version, VersionSnapshot, VoipConnectionId,
+    AgentId, ChangeKind, OrgId, Source, Status, Timestamp, TransitionError, VerificationStatus,
+    VoipConnectionId,
 };
-
-/// All the fields of a stored number. Adapters use it to restore a number
-/// from storage; everyone else reads a [`PhoneNumber`] through its getters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)] // the fields are API.md §2, one for one
-pub struct PhoneNumberParts {
-    pub id: PhoneNumberId,
-    pub org_id: OrgId,
-    pub number: E164,
-    pub source: Source,
-    pub status: Status,
-    pub inbound_agent_id: Option<AgentId>,
-    pub outbound_agent_id: Option<AgentId>,
-    pub voip_connection_id: Option<VoipConnectionId>,
-    pub voip_verification_status: VerificationStatus,
-    pub voip_last_verified_at: Option<Timestamp>,
-    pub status_reason: Option<String>,
-    pub version: Version,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-/// A phone number held by an org.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhoneNumber(PhoneNumberParts);
-
-/// A number about to be created; the store assigns its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPhoneNumber {
-    org_id: OrgId,
-    number: E164,
-    source: Source,
-    voip_connection_id: Option<VoipConnectionId>,
-    created_at: Timestamp,
-}
 
 /// The result of a transition: the new state and what to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,147 +38,7 @@ pub enum Verification {
     },
 }
 
-impl NewPhoneNumber {
-    /// A number from ThunderPhone's pool, waiting for the provider.
-    pub fn demo(org_id: OrgId, number: E164, now: Timestamp) -> Self {
-        Self {
-            org_id,
-            number,
-            source: Source::Demo,
-            voip_connection_id: None,
-            created_at: now,
-        }
-    }
-
-    /// A customer's number imported through one of their VoIP connections.
-    pub fn voip(org_id: OrgId, number: E164, connection: VoipConnectionId, now: Timestamp) -> Self {
-        Self {
-            org_id,
-            number,
-            source: Source::Voip,
-            voip_connection_id: Some(connection),
-            created_at: now,
-        }
-    }
-
-    /// The org that will hold it.
-    pub fn org_id(&self) -> OrgId {
-        self.org_id
-    }
-
-    /// The number itself.
-    pub fn number(&self) -> &E164 {
-        &self.number
-    }
-
-    /// Where it comes from.
-    pub fn source(&self) -> Source {
-        self.source
-    }
-
-    /// The connection it is imported through (VoIP only).
-    pub fn voip_connection_id(&self) -> Option<VoipConnectionId> {
-        self.voip_connection_id
-    }
-
-    /// Builds version 1 once the store has assigned an id.
-    pub fn into_created(self, id: PhoneNumberId) -> PhoneNumber {
-        PhoneNumber(PhoneNumberParts {
-            id,
-            org_id: self.org_id,
-            number: self.number,
-            source: self.source,
-            status: Status::Provisioning,
-            inbound_agent_id: None,
-            outbound_agent_id: None,
-            voip_connection_id: self.voip_connection_id,
-            voip_verification_status: VerificationStatus::Unverified,
-            voip_last_verified_at: None,
-            status_reason: None,
-            version: Version::FIRST,
-            created_at: self.created_at,
-            updated_at: self.created_at,
-        })
-    }
-}
-
-#[allow(missing_docs)] // getters named after the fields of API.md §2
 impl PhoneNumber {
-    /// Restores a stored number. Adapters only.
-    pub fn restore(parts: PhoneNumberParts) -> Self {
-        Self(parts)
-    }
-
-    /// All the fields, for adapters that store them.
-    pub fn parts(&self) -> &PhoneNumberParts {
-        &self.0
-    }
-
-    pub fn id(&self) -> PhoneNumberId {
-        self.0.id
-    }
-    pub fn org_id(&self) -> OrgId {
-        self.0.org_id
-    }
-    pub fn number(&self) -> &E164 {
-        &self.0.number
-    }
-    pub fn source(&self) -> Source {
-        self.0.source
-    }
-    pub fn status(&self) -> Status {
-        self.0.status
-    }
-    pub fn inbound_agent_id(&self) -> Option<AgentId> {
-        self.0.inbound_agent_id
-    }
-    pub fn outbound_agent_id(&self) -> Option<AgentId> {
-        self.0.outbound_agent_id
-    }
-    pub fn voip_connection_id(&self) -> Option<VoipConnectionId> {
-        self.0.voip_connection_id
-    }
-    pub fn voip_verification_status(&self) -> VerificationStatus {
-        self.0.voip_verification_status
-    }
-    pub fn voip_last_verified_at(&self) -> Option<Timestamp> {
-        self.0.voip_last_verified_at
-    }
-    pub fn status_reason(&self) -> Option<&str> {
-        self.0.status_reason.as_deref()
-    }
-    pub fn version(&self) -> Version {
-        self.0.version
-    }
-    pub fn created_at(&self) -> Timestamp {
-        self.0.created_at
-    }
-    pub fn updated_at(&self) -> Timestamp {
-        self.0.updated_at
-    }
-
-    /// True when either agent field refers to `agent`.
-    pub fn uses_agent(&self, agent: AgentId) -> bool {
-        self.0.inbound_agent_id == Some(agent) || self.0.outbound_agent_id == Some(agent)
-    }
-
-    /// The snapshot to store for the change that produced this state.
-    pub fn snapshot(&self, change: ChangeKind, changed_by: Option<Actor>) -> VersionSnapshot {
-        VersionSnapshot {
-            version: self.0.version,
-            phone_number_id: self.0.id,
-            org_id: self.0.org_id,
-            status: self.0.status,
-            inbound_agent_id: self.0.inbound_agent_id,
-            outbound_agent_id: self.0.outbound_agent_id,
-            voip_connection_id: self.0.voip_connection_id,
-            voip_verification_status: self.0.voip_verification_status,
-            change,
-            changed_by,
-            created_at: self.0.updated_at,
-        }
-    }
-
     /// `provisioning → active`: the upstream provider confirmed a demo number.
     pub fn activate(&self, now: Timestamp) -> Result<Updated, TransitionError> {
         self.require_provider_pending(ChangeKind::Activated)?;
@@ -399,7 +220,3 @@ impl PhoneNumber {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "phone_number_tests.rs"]
-mod tests;

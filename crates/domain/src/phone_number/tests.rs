@@ -1,7 +1,7 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::{ApiKeyId, UserId};
+use crate::{ApiKeyId, TransitionError, UserId};
 
 fn t(secs: i64) -> Timestamp {
     Utc.timestamp_opt(1_800_000_000 + secs, 0)
@@ -40,7 +40,7 @@ fn voip() -> PhoneNumber {
 fn with_status(n: PhoneNumber, status: Status) -> PhoneNumber {
     let mut parts = n.parts().clone();
     parts.status = status;
-    PhoneNumber::restore(parts)
+    parts.rehydrate()
 }
 
 fn status_only(s: Status) -> (AgentUpdate, Option<Status>) {

@@ -1,7 +1,7 @@
 //! Runs the SIP verifier against a real SIP peer and checks the outcome.
 //!
 //! ```text
-//! SIP_CHECK_PASSWORD=secret cargo run -p thunderphone-carriers --example sip_check -- \
+//! SIP_CHECK_PASSWORD=secret cargo run -p thunderphone-sip-check -- \
 //!     --expect digest --user alice --timeout-ms 2000 sip:127.0.0.1:5070
 //! ```
 //!
@@ -95,7 +95,7 @@ async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("sip_check: {e}");
+            eprintln!("sip-check: {e}");
             return ExitCode::from(2);
         }
     };
@@ -103,10 +103,10 @@ async fn main() -> ExitCode {
         SipUri::parse(&args.uri),
         VoipConnectionId::new(1),
         OrgId::new(1),
-        DisplayName::parse("sip_check"),
+        DisplayName::parse("sip-check"),
         E164::parse("+14155550123"),
     ) else {
-        eprintln!("sip_check: {} is not a SIP URI", args.uri);
+        eprintln!("sip-check: {} is not a SIP URI", args.uri);
         return ExitCode::from(2);
     };
     let connection = VoipConnection {
@@ -126,14 +126,14 @@ async fn main() -> ExitCode {
         .map(SipPassword::parse)
         .transpose();
     let (Ok(username), Ok(password)) = (username, password) else {
-        eprintln!("sip_check: the username or password holds characters SIP does not allow");
+        eprintln!("sip-check: the username or password holds characters SIP does not allow");
         return ExitCode::from(2);
     };
     let credentials = VoipCredentials::Sip { username, password };
     // SIPp listens on loopback, which the outbound gate refuses unless
     // allowed: this check allows it.
     let Ok(allow) = "127.0.0.0/8".parse::<AllowList>() else {
-        eprintln!("sip_check: the loopback allow list does not parse");
+        eprintln!("sip-check: the loopback allow list does not parse");
         return ExitCode::from(2);
     };
     let gate = DnsGate::new(GateConfig {
@@ -162,7 +162,7 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("sip_check: {e}");
+            eprintln!("sip-check: {e}");
             ExitCode::from(2)
         }
     }

@@ -5,7 +5,7 @@
 //! the mocks and runs this:
 //!
 //! ```text
-//! cargo run -p thunderphone-carriers --example vendor_contract -- \
+//! cargo run -p thunderphone-vendor-contract -- \
 //!     --twilio http://127.0.0.1:P1 --twilio-trunking http://127.0.0.1:P2 \
 //!     --telnyx http://127.0.0.1:P3
 //! ```
@@ -226,7 +226,7 @@ async fn run() -> Result<Vec<String>, String> {
         (arg("--twilio"), arg("--twilio-trunking"), arg("--telnyx"))
     else {
         return Err(
-            "usage: vendor_contract --twilio URL --twilio-trunking URL --telnyx URL".into(),
+            "usage: vendor-contract --twilio URL --twilio-trunking URL --telnyx URL".into(),
         );
     };
     let io = |e: std::io::Error| e.to_string();
@@ -311,7 +311,7 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("vendor_contract: {e}");
+            eprintln!("vendor-contract: {e}");
             ExitCode::from(2)
         }
     }

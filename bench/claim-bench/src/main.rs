@@ -3,7 +3,7 @@
 //! `THUNDERPHONE_TEST_DATABASE_URL` or the local default).
 //!
 //! ```text
-//! cargo run --release -p thunderphone-store-postgres --example claim_bench -- \
+//! cargo run --release -p thunderphone-claim-bench -- \
 //!     [--strategy store|old|retry|all] [--tier any|area|both] \
 //!     [--claimers 32] [--claims 1000] [--pool 16] \
 //!     [--burst 500 --instances 2 --timeout-ms 2000]

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use thunderphone_domain::Timestamp;
 use thunderphone_ports::{SealedCredentials, SecretSlot, StoredSecret};
 
+use super::StoredEndpoint;
 use crate::state::State;
-use crate::webhooks::StoredEndpoint;
 
 /// The secrets of an endpoint still read at `now`: the current one, and
 /// the previous one during its grace.
@@ -24,7 +24,7 @@ fn live_secrets(
 }
 
 impl State {
-    pub(crate) fn secrets_sealed_with_other_keys(
+    pub(super) fn secrets_sealed_with_other_keys(
         &self,
         key_id: &str,
         now: Timestamp,
@@ -47,7 +47,7 @@ impl State {
         found
     }
 
-    pub(crate) fn secret_sample_per_key(&self, now: Timestamp) -> Vec<SealedCredentials> {
+    pub(super) fn secret_sample_per_key(&self, now: Timestamp) -> Vec<SealedCredentials> {
         let mut per_key: BTreeMap<&str, &SealedCredentials> = BTreeMap::new();
         for stored in self.endpoints.values() {
             for (_, sealed) in live_secrets(stored, now) {
@@ -57,7 +57,7 @@ impl State {
         per_key.into_values().cloned().collect()
     }
 
-    pub(crate) fn reseal_secret(
+    pub(super) fn reseal_secret(
         &mut self,
         secret: StoredSecret,
         sealed: SealedCredentials,
