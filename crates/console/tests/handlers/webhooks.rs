@@ -209,7 +209,7 @@ async fn a_member_sees_deliveries_but_cannot_change_anything() {
         body(test::call_service(&svc, get("/console/webhooks/1", &cookie).to_request()).await)
             .await;
     assert!(page.contains("the receiver answered 500"), "{page}");
-    for absent in ["Send test event", ">Retry<", "Save endpoint"] {
+    for absent in ["Send test event", "/deliveries/1/retry", "Save endpoint"] {
         assert!(!page.contains(absent), "{absent} shown to a member");
     }
     let list =
