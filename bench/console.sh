@@ -44,7 +44,7 @@ psql -X -q -v ON_ERROR_STOP=1 -v rows="$ROWS" -v codes="{$CODES}" "$DB_URL" \
     -f "$ROOT/bench/load.sql" >/dev/null || die "loading failed"
 # Both agents on every number: each page resolves two names per row.
 psql -X -q "$DB_URL" -c "UPDATE phone_numbers SET inbound_agent_id = 1 + id % 2,
-    outbound_agent_id = 2 - id % 2; VACUUM ANALYZE" >/dev/null
+    outbound_agent_id = 2 - id % 2" -c "VACUUM ANALYZE" >/dev/null
 KEY=$(DATABASE_URL=$DB_URL "$BIN" admin create-key --user 1 --org 1 |
     grep -o '"key":"tpk_[^"]*"' | cut -d'"' -f4)
 [[ $KEY == tpk_* ]] || die "create-key printed no key"
