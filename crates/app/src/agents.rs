@@ -1,12 +1,18 @@
 //! Agents of an org (API.md §12).
 
+use std::collections::{BTreeSet, HashMap};
+
 use thunderphone_domain::{Agent, AgentId, DisplayName, Principal};
 use thunderphone_ports::{ListCursor, Page, PageRequest};
 
 use crate::error::StoreResult;
-use crate::{App, AppError};
+use crate::{App, AppError, FieldError};
 
 const AGENT: &str = "agent";
+
+/// Most agents [`App::agent_names`] looks up at once: two per number of
+/// the largest page, with room to spare.
+pub const MAX_NAMED_AGENTS: usize = 1000;
 
 impl App {
     /// Creates an agent in the caller's org.
@@ -37,6 +43,37 @@ impl App {
             .await
             .map_err(AppError::store)?
             .ok_or(AppError::NotFound(AGENT))
+    }
+
+    /// The names of the caller's agents among `ids` (at most
+    /// [`MAX_NAMED_AGENTS`] distinct ones), for showing a page of numbers
+    /// or versions without reading every agent of the org. Ids not in the
+    /// org are left out.
+    ///
+    /// # Errors
+    /// `Validation` on `ids` past the bound; store errors.
+    pub async fn agent_names(
+        &self,
+        caller: &Principal,
+        ids: impl IntoIterator<Item = AgentId>,
+    ) -> Result<HashMap<AgentId, DisplayName>, AppError> {
+        let wanted: BTreeSet<AgentId> = ids.into_iter().collect();
+        if wanted.len() > MAX_NAMED_AGENTS {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "ids",
+                format!("at most {MAX_NAMED_AGENTS} agents at once"),
+            )]));
+        }
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let found = self
+            .ports
+            .agents
+            .find_agents(caller.org_id, wanted.into_iter().collect())
+            .await
+            .map_err(AppError::store)?;
+        Ok(found.into_iter().map(|a| (a.id, a.name)).collect())
     }
 
     /// One page of the caller's agents.

@@ -37,6 +37,7 @@ use thunderphone_ports::{
 };
 
 pub use activation::ActivationPolicy;
+pub use agents::MAX_NAMED_AGENTS;
 pub use api_keys::{API_KEY_PREFIX, hash_api_key};
 pub use authorize::Action;
 pub use connections::{ImportRequest, NewConnectionRequest};

@@ -149,6 +149,14 @@ impl Fields {
             .find(|(n, _)| n == name)
             .map_or("", |(_, v)| v.trim())
     }
+
+    /// Every value of a repeated field (checkboxes), trimmed, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+    }
 }
 
 /// A change by the signed-in caller: same origin, live session, right token.

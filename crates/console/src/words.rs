@@ -106,7 +106,7 @@ pub fn plain(error: &AppError) -> Shown {
 }
 
 /// Capitalises and ends with a full stop.
-fn sentence(text: &str) -> String {
+pub(crate) fn sentence(text: &str) -> String {
     let mut chars = text.trim().chars();
     let mut out: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

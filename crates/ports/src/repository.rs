@@ -223,6 +223,11 @@ pub trait AgentRepository: Send + Sync {
     /// An agent of `org_id`, or `None`.
     async fn find_agent(&self, org_id: OrgId, id: AgentId) -> Result<Option<Agent>, RepoError>;
 
+    /// The agents of `org_id` among `ids`, in no particular order; ids of
+    /// other orgs or of no agent are left out. One query for a page's
+    /// worth of names, however many agents the org has.
+    async fn find_agents(&self, org_id: OrgId, ids: Vec<AgentId>) -> Result<Vec<Agent>, RepoError>;
+
     /// One page of agents, newest first.
     async fn list_agents(
         &self,

@@ -86,6 +86,14 @@ impl AgentRepository for MemoryStore {
         Ok(self.lock().org_agent(org_id, id).cloned())
     }
 
+    async fn find_agents(&self, org_id: OrgId, ids: Vec<AgentId>) -> Result<Vec<Agent>, RepoError> {
+        let state = self.lock();
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| state.org_agent(org_id, id).cloned())
+            .collect())
+    }
+
     async fn list_agents(
         &self,
         org_id: OrgId,

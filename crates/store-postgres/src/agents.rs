@@ -78,6 +78,21 @@ impl AgentRepository for PgStore {
         .await
     }
 
+    async fn find_agents(&self, org_id: OrgId, ids: Vec<AgentId>) -> Result<Vec<Agent>, RepoError> {
+        let raw: Vec<i64> = ids.into_iter().map(AgentId::get).collect();
+        self.run("find_agents", move |conn| {
+            agents::table
+                .filter(agents::org_id.eq(org_id.get()))
+                .filter(agents::id.eq_any(raw))
+                .select(AgentRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(AgentRow::into_domain)
+                .collect()
+        })
+        .await
+    }
+
     async fn list_agents(
         &self,
         org_id: OrgId,

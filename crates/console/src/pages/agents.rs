@@ -1,15 +1,16 @@
 //! Agents: list, create, rename, delete.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use thunderphone_app::AppError;
 use thunderphone_domain::{AgentId, DisplayName};
+use thunderphone_ports::{PageLimit, PageRequest};
 
-use super::{Chrome, agent_names, error_page, html, see_other};
+use super::{Chrome, cursor_text, error_page, html, parse_cursor, see_other};
 use crate::ConsoleState;
-use crate::guard::{Change, Signed};
+use crate::guard::{Change, Fields, Signed};
 use crate::words::{Shown, plain};
 
 pub(super) fn routes(cfg: &mut ServiceConfig) {
@@ -30,11 +31,23 @@ struct AgentsPage {
     chrome: Chrome,
     shown: Shown,
     agents: Vec<Row>,
+    /// The query of the next page, if there is one.
+    next: Option<String>,
+    /// Whether this is a later page (with a way back to the first).
+    paged: bool,
 }
 
-async fn render(state: &ConsoleState, signed: &Signed, shown: Shown) -> HttpResponse {
-    let names = match agent_names(&state.app, &signed.principal).await {
-        Ok(names) => names,
+/// Agents a page shows: the org can have any number, so they come a page
+/// at a time, newest first.
+const PER_PAGE: i64 = 100;
+
+async fn render(state: &ConsoleState, signed: &Signed, shown: Shown, after: &str) -> HttpResponse {
+    let request = PageRequest {
+        limit: PageLimit::new(PER_PAGE).unwrap_or_default(),
+        after: parse_cursor(after),
+    };
+    let read = match state.app.list_agents(&signed.principal, request).await {
+        Ok(read) => read,
         Err(error) => return error_page(signed, "agents", &error),
     };
     let status = if shown.general.is_some() || !shown.fields.is_empty() {
@@ -47,16 +60,23 @@ async fn render(state: &ConsoleState, signed: &Signed, shown: Shown) -> HttpResp
         &AgentsPage {
             chrome: Chrome::signed(signed, "agents"),
             shown,
-            agents: names
+            agents: read
+                .items
                 .into_iter()
-                .map(|(id, name)| Row { id: id.get(), name })
+                .map(|a| Row {
+                    id: a.id.get(),
+                    name: a.name.as_str().to_owned(),
+                })
                 .collect(),
+            next: read.next.map(|next| format!("after={}", cursor_text(next))),
+            paged: request.after.is_some(),
         },
     )
 }
 
-async fn list(state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
-    render(&state, &signed, Shown::default()).await
+async fn list(req: HttpRequest, state: web::Data<ConsoleState>, signed: Signed) -> HttpResponse {
+    let query = Fields::parse(req.query_string().as_bytes());
+    render(&state, &signed, Shown::default(), query.get("after")).await
 }
 
 fn name(change: &Change) -> Result<DisplayName, Shown> {
@@ -74,7 +94,7 @@ fn agent_id(raw: &str) -> Result<AgentId, AppError> {
 async fn after(state: &ConsoleState, change: &Change, outcome: Result<(), Shown>) -> HttpResponse {
     match outcome {
         Ok(()) => see_other("/console/agents"),
-        Err(shown) => render(state, &change.signed, shown).await,
+        Err(shown) => render(state, &change.signed, shown, "").await,
     }
 }
 

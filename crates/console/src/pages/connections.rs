@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use askama::Template;
-use thunderphone_app::{AppError, ImportRequest, NewConnectionRequest};
+use thunderphone_app::{Action, AppError, ImportRequest, NewConnectionRequest};
 use thunderphone_domain::{
     DisplayName, Secret, SipPassword, SipUri, SipUsername, TwilioAccountSid, VoipConnectionId,
     VoipCredentials, VoipProvider,
@@ -47,6 +47,8 @@ struct ConnectionsPage {
     form_uri: String,
     import_numbers: String,
     import_errors: Vec<String>,
+    /// Whether the caller's role may create and delete connections.
+    can_manage: bool,
 }
 
 /// What the page shows after an action.
@@ -66,6 +68,11 @@ async fn render(state: &ConsoleState, signed: &Signed, after: After) -> HttpResp
         Ok(page) => page,
         Err(error) => return error_page(signed, "connections", &error),
     };
+    let can_manage = state
+        .app
+        .authorize(&signed.principal, &Action::CreateConnection)
+        .await
+        .is_ok();
     let failed = after.shown.general.is_some()
         || !after.shown.fields.is_empty()
         || !after.import_errors.is_empty();
@@ -78,6 +85,7 @@ async fn render(state: &ConsoleState, signed: &Signed, after: After) -> HttpResp
         status,
         &ConnectionsPage {
             chrome: Chrome::signed(signed, "connections"),
+            can_manage,
             connections: page
                 .items
                 .iter()

@@ -3,6 +3,8 @@
 
 mod agents;
 mod connections;
+mod deliveries;
+mod endpoint;
 mod lists;
 mod number;
 mod number_leaves;
@@ -18,7 +20,7 @@ use actix_web::{HttpResponse, Responder};
 use askama::Template;
 use thunderphone_app::{App, AppError, Principal};
 use thunderphone_domain::{AgentId, Timestamp};
-use thunderphone_ports::{PageLimit, PageRequest};
+use thunderphone_ports::{ListCursor, PageLimit, PageRequest};
 
 use crate::assets::{CSS_PATH, HTMX_PATH, JS_PATH};
 use crate::guard::Signed;
@@ -39,6 +41,7 @@ pub(crate) fn routes(cfg: &mut ServiceConfig) {
     connections::routes(cfg);
     lists::routes(cfg);
     webhooks::routes(cfg);
+    endpoint::routes(cfg);
 }
 
 async fn home() -> impl Responder {
@@ -171,15 +174,30 @@ pub(crate) fn when(at: Timestamp) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// The org's agents by id, for showing names (the first 2,000).
-pub(crate) async fn agent_names(
+/// A list position in a link: `micros.id` of the last item seen.
+pub(crate) fn cursor_text(at: ListCursor) -> String {
+    format!("{}.{}", at.created_at.timestamp_micros(), at.id)
+}
+
+/// Reads [`cursor_text`] back; `None` for anything else.
+pub(crate) fn parse_cursor(text: &str) -> Option<ListCursor> {
+    let (micros, id) = text.split_once('.')?;
+    Some(ListCursor {
+        created_at: chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// Every agent of the org, newest first, for choosing one by name: read
+/// a full page at a time until the last.
+pub(crate) async fn every_agent(
     app: &App,
     caller: &Principal,
 ) -> Result<Vec<(AgentId, String)>, AppError> {
-    let limit = PageLimit::new(200).unwrap_or_default();
+    let limit = PageLimit::new(i64::from(PageLimit::MAX)).unwrap_or_default();
     let mut page = PageRequest::first(limit);
     let mut names = Vec::new();
-    for _ in 0..10 {
+    loop {
         let read = app.list_agents(caller, page).await?;
         names.extend(
             read.items
@@ -188,10 +206,24 @@ pub(crate) async fn agent_names(
         );
         match read.next {
             Some(next) => page.after = Some(next),
-            None => break,
+            None => return Ok(names),
         }
     }
-    Ok(names)
+}
+
+/// The names of just the agents a page shows.
+pub(crate) async fn names_of(
+    app: &App,
+    caller: &Principal,
+    ids: impl IntoIterator<Item = Option<AgentId>>,
+) -> Result<Names, AppError> {
+    let found = app.agent_names(caller, ids.into_iter().flatten()).await?;
+    Ok(Names(
+        found
+            .into_iter()
+            .map(|(id, name)| (id, name.as_str().to_owned()))
+            .collect(),
+    ))
 }
 
 /// Looks names up by id.

@@ -1,18 +1,19 @@
 //! One number: every field, its agents, release and reactivate, verify,
 //! and its history. Transfer and delete are in `number_leaves`.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use thunderphone_app::{AppError, IfMatch, NumberUpdate};
 use thunderphone_domain::{
-    AgentId, AgentUpdate, CheckOutcome, PhoneNumber, PhoneNumberId, Source, Status, Version,
+    Actor, AgentId, AgentUpdate, CheckOutcome, PhoneNumber, PhoneNumberId, Principal, Source,
+    Status, Version,
 };
 use thunderphone_ports::{PageLimit, PageRequest};
 
 use super::numbers::StatusBadge;
-use super::{Chrome, Names, Opt, agent_names, error_page, html, when};
+use super::{Chrome, Names, Opt, error_page, every_agent, html, when};
 use crate::ConsoleState;
 use crate::guard::{Change, Fields, Signed};
 use crate::words::{Shown, plain};
@@ -65,6 +66,10 @@ struct NumberPage {
     outbound_options: Vec<Opt>,
     checks: Vec<CheckOutcome>,
     history: Vec<Step>,
+    /// The query of the next, older page of history.
+    older: Option<String>,
+    /// Whether this is a later page of history (with a way back).
+    paged: bool,
 }
 
 pub(super) fn number_id(raw: &str) -> Option<PhoneNumberId> {
@@ -88,6 +93,8 @@ pub(super) struct After {
     pub shown: Shown,
     pub notice: String,
     pub checks: Vec<CheckOutcome>,
+    /// The history page to show: after this version (newest first).
+    pub history_after: Option<Version>,
 }
 
 pub(super) async fn render(
@@ -97,10 +104,13 @@ pub(super) async fn render(
     after: After,
 ) -> HttpResponse {
     let caller = &signed.principal;
-    let history = PageRequest::first(PageLimit::default());
+    let history = PageRequest {
+        limit: PageLimit::default(),
+        after: after.history_after,
+    };
     let read = futures::try_join!(
         state.app.get_number(caller, id),
-        agent_names(&state.app, caller),
+        every_agent(&state.app, caller),
         state.app.list_versions(caller, id, history),
     );
     let (number, names, versions) = match read {
@@ -108,16 +118,13 @@ pub(super) async fn render(
         Err(error) => return error_page(signed, "numbers", &error),
     };
     let lookup = Names::new(&names);
-    let history = versions
+    let steps = versions
         .items
         .iter()
         .map(|v| Step {
             version: v.version.get(),
             change: v.change.as_str(),
-            who: v.changed_by.map_or_else(
-                || "the system".to_owned(),
-                |a| format!("user {} (key {})", a.user_id, a.api_key_id),
-            ),
+            who: actor_label(v.changed_by, caller),
             when: when(v.created_at),
             status: v.status.as_str(),
             inbound: lookup.of(v.inbound_agent_id),
@@ -140,7 +147,9 @@ pub(super) async fn render(
             shown: after.shown,
             notice: after.notice,
             checks: after.checks,
-            history,
+            history: steps,
+            older: versions.next.map(|v| format!("history_after={}", v.get())),
+            paged: after.history_after.is_some(),
         },
     )
 }
@@ -170,13 +179,37 @@ fn shown_number(number: &PhoneNumber, names: &Names) -> ShownNumber {
     }
 }
 
+/// Who made a change, as readable as the session allows: the caller's own
+/// key and user are "you"; others are named by their user and key ids,
+/// which the operator's lists resolve (API keys have no names).
+fn actor_label(actor: Option<Actor>, caller: &Principal) -> String {
+    match actor {
+        None => "the system".to_owned(),
+        Some(a) if a.api_key_id == caller.api_key_id => {
+            format!("you (this API key, #{})", a.api_key_id)
+        }
+        Some(a) if a.user_id == caller.user_id => format!("you (API key #{})", a.api_key_id),
+        Some(a) => format!("user #{} (API key #{})", a.user_id, a.api_key_id),
+    }
+}
+
 async fn show(
     path: web::Path<String>,
+    req: HttpRequest,
     state: web::Data<ConsoleState>,
     signed: Signed,
 ) -> HttpResponse {
+    let query = Fields::parse(req.query_string().as_bytes());
+    let after = After {
+        history_after: query
+            .get("history_after")
+            .parse()
+            .ok()
+            .and_then(Version::new),
+        ..After::default()
+    };
     match number_id(&path) {
-        Some(id) => render(&state, &signed, id, After::default()).await,
+        Some(id) => render(&state, &signed, id, after).await,
         None => error_page(&signed, "numbers", &AppError::NotFound("phone number")),
     }
 }

@@ -11,7 +11,7 @@ use thunderphone_app::{ProvisionRequest, Provisioned};
 use thunderphone_domain::{AreaCode, City, PhoneNumber, PhoneNumberId, Source, Status, UsState};
 use thunderphone_ports::{ListCursor, NumberFilter, PageLimit, PageRequest};
 
-use super::{Chrome, Names, Opt, agent_names, error_page, html};
+use super::{Chrome, Opt, cursor_text, error_page, html, names_of, parse_cursor};
 use crate::ConsoleState;
 use crate::guard::{Change, Fields, Signed};
 use crate::words::Shown;
@@ -123,12 +123,7 @@ fn parse_query(query: &Fields) -> (NumberFilter, Option<ListCursor>, String) {
             Err(e) => errors.push(format!("Area code: {e}.")),
         }
     }
-    let after = query.get("after").split_once('.').and_then(|(micros, id)| {
-        Some(ListCursor {
-            created_at: chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-            id: id.parse().ok()?,
-        })
-    });
+    let after = parse_cursor(query.get("after"));
     (filter, after, errors.join(" "))
 }
 
@@ -171,7 +166,7 @@ fn page_links(query: &Fields, next: Option<ListCursor>) -> (Option<String>, Opti
         let mut behind = back.clone();
         behind.push(here);
         let skip = behind.len().saturating_sub(MAX_BACK);
-        let position = format!("{}.{}", next.created_at.timestamp_micros(), next.id);
+        let position = cursor_text(next);
         page_query(query, &position, &behind[skip..])
     });
     let previous = back
@@ -194,14 +189,18 @@ async fn page(
         limit: PageLimit::default(),
         after,
     };
-    let (listed, names) = match futures::try_join!(
-        state.app.list_numbers(caller, filter, request),
-        agent_names(&state.app, caller)
-    ) {
-        Ok(read) => read,
+    let listed = match state.app.list_numbers(caller, filter, request).await {
+        Ok(listed) => listed,
         Err(error) => return error_page(signed, "numbers", &error),
     };
-    let names = Names::new(&names);
+    let shown_agents = listed
+        .items
+        .iter()
+        .flat_map(|n| [n.inbound_agent_id(), n.outbound_agent_id()]);
+    let names = match names_of(&state.app, caller, shown_agents).await {
+        Ok(names) => names,
+        Err(error) => return error_page(signed, "numbers", &error),
+    };
     let rows = listed
         .items
         .iter()

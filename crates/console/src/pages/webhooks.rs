@@ -1,12 +1,12 @@
 //! Webhook endpoints: the list, and creating one, whose signing secret is
 //! shown on that one answer (never stored here, never logged) with a copy
-//! button.
+//! button. One endpoint's page is in `endpoint`.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use askama::Template;
-use thunderphone_app::NewEndpointRequest;
+use thunderphone_app::{Action, NewEndpointRequest};
 use thunderphone_domain::{Description, EventTypes, WebhookUrl};
 use thunderphone_ports::{PageLimit, PageRequest};
 
@@ -33,7 +33,17 @@ struct WebhooksPage {
     created: Option<Created>,
     form_url: String,
     form_description: String,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Row>,
+    /// Whether the caller's role may create endpoints (the form shows).
+    can_manage: bool,
+}
+
+struct Row {
+    id: i64,
+    url: String,
+    events: String,
+    state: String,
+    description: String,
 }
 
 async fn render(
@@ -55,26 +65,22 @@ async fn render(
     let rows = page
         .items
         .iter()
-        .map(|w| {
-            vec![
-                w.url.as_str().to_owned(),
-                w.event_types
-                    .as_slice()
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                match (&w.enabled, &w.disabled_reason) {
-                    (true, _) => "enabled".to_owned(),
-                    (false, Some(reason)) => format!("disabled: {reason}"),
-                    (false, None) => "disabled".to_owned(),
-                },
-                w.description
-                    .as_ref()
-                    .map_or_else(String::new, |d| d.as_str().to_owned()),
-            ]
+        .map(|w| Row {
+            id: w.id.get(),
+            url: w.url.as_str().to_owned(),
+            events: super::endpoint::event_list(&w.event_types),
+            state: super::endpoint::endpoint_state(w),
+            description: w
+                .description
+                .as_ref()
+                .map_or_else(String::new, |d| d.as_str().to_owned()),
         })
         .collect();
+    let can_manage = state
+        .app
+        .authorize(&signed.principal, &Action::ManageWebhooks)
+        .await
+        .is_ok();
     let status = if shown.general.is_some() || !shown.fields.is_empty() {
         shown.status()
     } else if created.is_some() {
@@ -91,6 +97,7 @@ async fn render(
             form_url: form.0,
             form_description: form.1,
             rows,
+            can_manage,
         },
     )
 }

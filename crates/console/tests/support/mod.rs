@@ -19,6 +19,7 @@ pub const ORIGIN: &str = "http://127.0.0.1:8080";
 
 pub struct World {
     pub app: App,
+    pub store: Arc<MemoryStore>,
     pub owner: String,
     pub owner_key_id: ApiKeyId,
     pub owner_user: UserId,
@@ -38,7 +39,7 @@ pub async fn world() -> World {
         idempotency: store.clone(),
         sessions: store.clone(),
         events: store.clone(),
-        webhooks: store,
+        webhooks: store.clone(),
         sender: Arc::new(thunderphone_ports::MockWebhookSender::new()),
         gate: Arc::new(thunderphone_outbound::DnsGate::new(
             thunderphone_outbound::GateConfig::default(),
@@ -68,6 +69,7 @@ pub async fn world() -> World {
     }
     World {
         app,
+        store,
         owner_key_id: keys[0].record.id,
         owner: keys[0].key.clone(),
         owner_user: users[0],
@@ -147,6 +149,16 @@ macro_rules! sign_in {
 
 pub async fn body(res: actix_web::dev::ServiceResponse) -> String {
     String::from_utf8(test::read_body(res).await.to_vec()).unwrap()
+}
+
+/// The caller behind `key`.
+pub async fn principal(app: &App, key: &str) -> Principal {
+    app.authenticate(key).await.unwrap()
+}
+
+/// A change posted with the session's cookie from our own origin.
+pub fn change(path: &str, cookie: &str, form: &str) -> actix_web::test::TestRequest {
+    post(path, form).insert_header((header::COOKIE, cookie.to_owned()))
 }
 
 pub async fn numbers_of(app: &App, key: &str) -> usize {

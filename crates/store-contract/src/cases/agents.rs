@@ -61,6 +61,29 @@ pub async fn agents_create_find_rename<S: TestStore>(store: Arc<S>) {
         None
     );
 
+    // Several at once: only the org's, whatever else is asked for.
+    let mut found = store
+        .find_agents(
+            acme.org_id,
+            vec![other.id, created.id, missing_agent(), created.id],
+        )
+        .await
+        .unwrap();
+    found.sort_by_key(|a| a.id);
+    found.dedup_by_key(|a| a.id);
+    assert_eq!(found, vec![created.clone(), other.clone()]);
+    assert_eq!(
+        store
+            .find_agents(globex.org_id, vec![created.id])
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.find_agents(acme.org_id, vec![]).await.unwrap(),
+        vec![]
+    );
+
     let renamed = store
         .rename_agent(acme.org_id, created.id, name("Reception"))
         .await
