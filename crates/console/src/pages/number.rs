@@ -76,6 +76,12 @@ pub(super) fn number_id(raw: &str) -> Option<PhoneNumberId> {
     raw.parse().ok().and_then(|id| PhoneNumberId::new(id).ok())
 }
 
+/// The number a change's path names, or the page saying there is none
+/// (what the API answers for an id that cannot exist: a 404).
+pub(super) fn number_in_path(raw: &str, signed: &Signed) -> Result<PhoneNumberId, HttpResponse> {
+    number_id(raw).ok_or_else(|| error_page(signed, "numbers", &AppError::NotFound("phone number")))
+}
+
 fn agent_options(names: &[(AgentId, String)], chosen: Option<AgentId>) -> Vec<Opt> {
     names
         .iter()
@@ -268,12 +274,9 @@ async fn agents(
     state: web::Data<ConsoleState>,
     change: Change,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
+    let id = match number_in_path(&path, &change.signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let chosen = agent_field(&change.fields, "inbound_agent_id")
         .and_then(|inbound| Ok((inbound, agent_field(&change.fields, "outbound_agent_id")?)));
@@ -302,12 +305,9 @@ async fn set_status(
     state: web::Data<ConsoleState>,
     change: Change,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
+    let id = match number_in_path(&path, &change.signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let (status, notice) = match change.fields.get("status") {
         "released" => (Status::Released, "Number released."),
@@ -332,12 +332,9 @@ async fn verify(
     state: web::Data<ConsoleState>,
     change: Change,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
+    let id = match number_in_path(&path, &change.signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let after = match state.app.verify_number(&change.signed.principal, id).await {
         Ok(verified) => After {

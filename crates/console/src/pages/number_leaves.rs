@@ -5,10 +5,10 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use askama::Template;
-use thunderphone_app::{AppError, TransferRequest};
+use thunderphone_app::TransferRequest;
 use thunderphone_domain::{OrgId, VoipConnectionId};
 
-use super::number::{After, number_id, opened_at, render};
+use super::number::{After, number_in_path, opened_at, render};
 use super::{Chrome, error_page, html, see_other};
 use crate::ConsoleState;
 use crate::guard::{Change, Fields, Signed};
@@ -35,8 +35,9 @@ async fn confirm_delete(
     state: web::Data<ConsoleState>,
     signed: Signed,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(&signed, "numbers", &AppError::NotFound("phone number"));
+    let id = match number_in_path(&path, &signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     match state.app.get_number(&signed.principal, id).await {
         Ok(number) => html(
@@ -58,12 +59,9 @@ async fn delete(
     state: web::Data<ConsoleState>,
     change: Change,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
+    let id = match number_in_path(&path, &change.signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let caller = &change.signed.principal;
     match state
@@ -116,12 +114,9 @@ async fn transfer(
     state: web::Data<ConsoleState>,
     change: Change,
 ) -> HttpResponse {
-    let Some(id) = number_id(&path) else {
-        return error_page(
-            &change.signed,
-            "numbers",
-            &AppError::NotFound("phone number"),
-        );
+    let id = match number_in_path(&path, &change.signed) {
+        Ok(id) => id,
+        Err(page) => return page,
     };
     let outcome = match transfer_request(&change.fields) {
         Ok(request) => state
